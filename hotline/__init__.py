@@ -1,0 +1,51 @@
+"""The 1300 hotline service: `create_app(config)` reads like a table of contents."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.SECRET_KEY, MAX_CONTENT_LENGTH=config.MAX_CONTENT_LENGTH,
+                      TESTING=config.TESTING, HOTLINE=config)
+    register_proxy(app, config)
+    register_extensions(app, config)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_proxy(app: Flask, config: Config) -> None:
+    if config.PROXY_FIX_X_FOR:
+        n = config.PROXY_FIX_X_FOR
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+
+def register_extensions(app: Flask, config: Config) -> None:
+    from workers.queues import connect
+
+    from . import db
+
+    db.init_app(app)
+    app.extensions["redis"] = connect(config.REDIS_URL)
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import health, telephony
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(telephony.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)

@@ -1,0 +1,110 @@
+"""The only place that reads the environment (and an optional `.env`)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+# Used only when HOTLINE_ENV=development and no token is set, so the local
+# simulator and the webhooks agree on a signature without any real secret.
+DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or contradicts another; start-up must stop."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Config:
+    ENV: str = "production"  # production | development | test
+    DATABASE_URL: str = f"sqlite:///{INSTANCE / 'hotline.db'}"
+    REDIS_URL: str | None = None  # None: the embedded Redis (development only)
+    SECRET_KEY: str | None = None
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_WEBHOOK_SHARED_KEY: str | None = None
+    TWILIO_API_BASE_URL: str | None = None
+    TWILIO_FROM_NUMBER: str | None = None
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None
+    TWILIO_SIGNATURE_CHECK: bool = True
+    OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
+    OPERATOR_DIAL_TIMEOUT: int = 30
+    PUBLIC_BASE_URL: str | None = None  # e.g. https://hotline.example.go.th
+    PROXY_FIX_X_FOR: int = 0  # how many reverse proxies set X-Forwarded-*
+    VOICE_TH: str = "Google.th-TH-Standard-A"
+    VOICE_EN: str = "Google.en-US-Standard-C"
+    PROMPTS_DIR: Path = ROOT / "prompts"
+    SPOOL_DIR: Path = INSTANCE / "spool"
+    OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
+    MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB
+    TESTING: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.ENV in {"development", "test"}
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Config":
+        if environ is None:
+            _load_dotenv()
+            environ = os.environ
+        env = {k: v for k, v in environ.items() if v != ""}
+        cfg = cls()
+        for f in fields(cls):
+            if f.name == "extra" or f.name not in env and f.name != "ENV":
+                continue
+            raw = env.get("HOTLINE_ENV", cfg.ENV) if f.name == "ENV" else env[f.name]
+            current = getattr(cfg, f.name)
+            if isinstance(current, bool):
+                value = _flag(raw)
+            elif isinstance(current, int):
+                value = int(raw)
+            elif isinstance(current, Path):
+                value = Path(raw)
+            else:
+                value = raw
+            setattr(cfg, f.name, value)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        """Stop start-up with a clear message instead of running half-configured."""
+        if self.ENV not in {"production", "development", "test"}:
+            raise ConfigError(f"HOTLINE_ENV must be production, development or test, not {self.ENV!r}")
+        if not self.TWILIO_SIGNATURE_CHECK and not self.development:
+            raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
+        if self.development:
+            self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
+            self.TWILIO_AUTH_TOKEN = self.TWILIO_AUTH_TOKEN or DEVELOPMENT_AUTH_TOKEN
+            return
+        missing = [
+            name
+            for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ConfigError(
+                "missing required settings for production: " + ", ".join(missing)
+                + " (set them in the environment, or HOTLINE_ENV=development for a local run)"
+            )
+
+    @property
+    def sms_dry_run(self) -> bool:
+        return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+def _load_dotenv() -> None:
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)

@@ -1,0 +1,143 @@
+"""A phone without a phone: plays a caller against the webhooks, signing each request as Twilio does.
+
+It follows the TwiML (`<Gather action>`, `<Record action>`, `<Redirect>`, `<Dial action>`),
+presses the keys it is given and writes down what the caller hears.
+"""
+from __future__ import annotations
+
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Callable
+from xml.etree import ElementTree
+
+from twilio.request_validator import RequestValidator
+
+Post = Callable[[str, dict, dict], tuple[int, str]]  # (absolute url, form, headers) -> (status, body)
+MAX_REQUESTS = 80
+
+
+@dataclass
+class Transcript:
+    call_sid: str
+    heard: list[str] = field(default_factory=list)
+    requests: list[tuple[str, dict, int, str]] = field(default_factory=list)  # url, form, status, body
+    ended: str = ""
+
+    def text(self) -> str:
+        return "\n".join(self.heard)
+
+
+@dataclass
+class Caller:
+    """What the simulated caller does: keys at each menu, a postcode, a message, the operator's luck."""
+
+    presses: list[str] = field(default_factory=list)  # "-" is silence
+    postcode: str | None = None
+    message_seconds: int = 0
+    operator: str = "completed"  # DialCallStatus the operator leg ends with: completed, busy, no-answer
+    number: str = "+66812345678"
+
+
+class Phone:
+    def __init__(self, post: Post, base_url: str, auth_token: str, to: str = "+661300"):
+        self.post, self.base_url, self.to = post, base_url.rstrip("/"), to
+        self.validator = RequestValidator(auth_token)
+
+    def call(self, caller: Caller, call_sid: str | None = None) -> Transcript:
+        transcript = Transcript(call_sid or "CA" + secrets.token_hex(16))
+        presses = list(caller.presses)
+        common = {"CallSid": transcript.call_sid, "AccountSid": "AC" + "0" * 32, "From": caller.number,
+                  "To": self.to, "Direction": "inbound", "CallStatus": "in-progress"}
+        url, form = "/voice/incoming", {**common, "CallStatus": "ringing"}
+        for _ in range(MAX_REQUESTS):
+            body = self._send(transcript, url, form)
+            next_request = self._follow(body, transcript, presses, caller)
+            if next_request is None:
+                break
+            url, extra = next_request
+            form = {**common, **extra}
+        self._send(transcript, "/voice/status", {**common, "CallStatus": "completed", "CallDuration": "95",
+                                                 "SequenceNumber": "3"})
+        return transcript
+
+    def _send(self, transcript: Transcript, url: str, form: dict) -> str:
+        absolute = urllib.parse.urljoin(self.base_url + "/", url)
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(absolute, form)}
+        status, body = self.post(absolute, form, headers)
+        transcript.requests.append((absolute, form, status, body))
+        if status != 200:
+            transcript.heard.append(f"[HTTP {status} from {url}]")
+        return body if status == 200 else ""
+
+    def _follow(self, body: str, transcript: Transcript, presses: list[str], caller: Caller):
+        """Play one TwiML document; return the next (url, form) Twilio would request, or None."""
+        if not body:
+            transcript.ended = "error"
+            return None
+        for verb in ElementTree.fromstring(body):
+            if verb.tag in ("Say", "Play"):
+                transcript.heard.append(_words(verb))
+            elif verb.tag == "Gather":
+                for inner in verb:
+                    transcript.heard.append(_words(inner))
+                key = caller.postcode if verb.get("numDigits") == "5" and caller.postcode else None
+                if key is None and presses:
+                    key = presses.pop(0)
+                if key and key != "-":
+                    transcript.heard.append(f"[presses {key}]")
+                    return verb.get("action"), {"Digits": key}
+                transcript.heard.append("[silence]")
+            elif verb.tag == "Record":
+                if caller.message_seconds:
+                    transcript.heard.append(f"[speaks for {caller.message_seconds}s]")
+                    sid = "RE" + secrets.token_hex(16)
+                    return verb.get("action"), {"RecordingSid": sid, "RecordingDuration": str(caller.message_seconds),
+                                                "RecordingUrl": f"https://api.twilio.com/recordings/{sid}"}
+                transcript.heard.append("[says nothing]")
+            elif verb.tag == "Redirect":
+                return verb.text, {}
+            elif verb.tag in ("Dial", "Enqueue"):
+                target = verb.text or " ".join(inner.text or "" for inner in verb)
+                transcript.heard.append(f"[connected to the operator line {target.strip()}: {caller.operator}]")
+                if not verb.get("action"):
+                    transcript.ended = "operator"
+                    return None
+                result = {"DialCallStatus": caller.operator} if verb.tag == "Dial" else {
+                    "QueueResult": "bridged" if caller.operator == "completed" else "hangup"}
+                return verb.get("action"), result
+            elif verb.tag == "Hangup":
+                transcript.ended = "hangup"
+                return None
+        transcript.ended = "end of document"
+        return None
+
+
+def _words(verb) -> str:
+    if verb.tag == "Play":
+        return f"[plays {verb.text}]"
+    return verb.text or ""
+
+
+def http_post(url: str, form: dict, headers: dict) -> tuple[int, str]:
+    """Against a running service."""
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def client_post(client, base_url: str) -> Post:
+    """Against a Flask test client, in-process."""
+
+    def post(url: str, form: dict, headers: dict) -> tuple[int, str]:
+        path = url.removeprefix(base_url.rstrip("/"))
+        response = client.post(path, data=form, headers=headers, base_url=base_url)
+        return response.status_code, response.get_data(as_text=True)
+
+    return post

@@ -1,0 +1,191 @@
+"""What each voice webhook writes, in the caller's transaction, and what the caller hears next.
+
+Every function takes a session and the webhook's form and is safe to run twice:
+the CallEvent's unique key turns a retried or replayed webhook into a no-op
+that still renders the same TwiML.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.ivr import engine
+from hotline.ivr.engine import Voice
+from hotline.ivr.menu import FIRST
+from models import FINAL_STATUSES, Call, CallEvent, utcnow
+from models.phones import read_caller
+from models.upsert import insert_ignore
+from workers import outbox
+from workers.jobs import case_job_id
+from workers.queues import DEFAULT, URGENT
+
+log = logging.getLogger(__name__)
+
+CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_KEYS, MAX_KEY, MAX_VALUE = 80, 64, 1024
+
+
+@dataclass
+class Outcome:
+    twiml: VoiceResponse
+    job_ids: list[str] = field(default_factory=list)  # outbox items to enqueue after commit
+
+
+def clean(form) -> dict:
+    """First value of each field, bounded and free of control characters (PostgreSQL refuses NUL)."""
+    cleaned = {}
+    for key in list(form.keys())[:MAX_KEYS]:
+        value = form.get(key)
+        cleaned[CONTROL.sub("", str(key))[:MAX_KEY]] = CONTROL.sub("", str(value if value is not None else ""))[:MAX_VALUE]
+    return cleaned
+
+
+def call_sid(form: dict) -> str | None:
+    sid = (form.get("CallSid") or "").strip()
+    return sid if CALL_SID.fullmatch(sid) else None
+
+
+def operator_now(voice: Voice) -> VoiceResponse:
+    """The answer when anything goes wrong: Thai and English, then an operator."""
+    response = VoiceResponse()
+    response.say("กรุณารอสักครู่ กำลังโอนสายไปยังเจ้าหน้าที่", language="th-TH", voice=voice.th)
+    response.say("Please hold, we are connecting you to an operator.", language="en-US", voice=voice.en)
+    response.append(engine.operator_dial(voice))
+    return response
+
+
+def incoming(session: Session, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
+    call, _ = _log(session, form, "incoming", "incoming", received_at)
+    return Outcome(engine.render(FIRST, call, 1, voice))
+
+
+def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
+             received_at: datetime | None = None) -> Outcome:
+    step, attempt = _int(args.get("s"), 1), _int(args.get("try"), 1)
+    if node not in engine.MENU:
+        log.warning("unknown IVR node %r in %s", node[:32], call_sid(form))
+        node, step = "main", step
+    call, new = _log(session, form, "ivr", f"ivr:{step}:{node}:{attempt}", received_at)
+    move = engine.answer(node, form, attempt, step)
+    job_ids: list[str] = []
+    if new:
+        for name, value in move.sets.items():
+            setattr(call, name, value)
+        call.add_step(move.step)
+    target = engine.resolve(move.to, call)
+    if new and engine.MENU[target].kind == "operator":
+        call.operator_requested_at = call.operator_requested_at or utcnow()
+    if new and move.open_case:
+        job_ids += _queue_case(session, call)
+    twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice)
+    return Outcome(twiml, job_ids)
+
+
+def status(session: Session, form: dict, received_at: datetime | None = None) -> Outcome:
+    value = (form.get("CallStatus") or "unknown").strip().lower()[:16]
+    call, new = _log(session, form, "status", f"status:{value}:{form.get('SequenceNumber', '')[:8]}", received_at)
+    job_ids: list[str] = []
+    if new:
+        call.advance_status(value)
+        if value in FINAL_STATUSES and call.status == value:
+            call.ended_at = call.ended_at or received_at or utcnow()
+            call.duration_seconds = _int(form.get("CallDuration"), None)
+            if call.topic == "trafficking":
+                job_ids += _queue_case(session, call)
+    return Outcome(VoiceResponse(), job_ids)
+
+
+def recording(session: Session, form: dict, received_at: datetime | None = None) -> Outcome:
+    sid = (form.get("RecordingSid") or "")[:64]
+    state = (form.get("RecordingStatus") or "")[:16]
+    call, new = _log(session, form, "recording", f"recording:{sid}:{state}", received_at)
+    if new and sid and state == "completed" and call.recording_sid in (None, sid):
+        call.recording_sid = sid
+        call.recording_url = (form.get("RecordingUrl") or "")[:512] or None
+        call.recording_duration = _int(form.get("RecordingDuration"), None)
+    return Outcome(VoiceResponse())
+
+
+def fallback(session: Session, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
+    error = f"{form.get('ErrorCode', '')}:{form.get('ErrorUrl', '')}"[:120]
+    call, new = _log(session, form, "fallback", f"fallback:{error}", received_at)
+    if new:
+        call.operator_requested_at = call.operator_requested_at or utcnow()
+        log.error("Twilio used the fallback URL for %s (error %s)", call.call_sid, form.get("ErrorCode"))
+    return Outcome(operator_now(voice))
+
+
+def _log(session: Session, form: dict, kind: str, key: str, received_at: datetime | None) -> tuple[Call, bool]:
+    """The call (created on first sight) and whether this webhook is new."""
+    received_at = received_at or utcnow()
+    call = _call(session, form, received_at)
+    new = insert_ignore(session, CallEvent, ["call_id", "key"],
+                        call_id=call.id, key=key[:160], kind=kind, params=form, received_at=received_at)
+    return call, new
+
+
+def _call(session: Session, form: dict, received_at: datetime) -> Call:
+    sid = call_sid(form)
+    if sid is None:
+        raise MissingCallSid()
+    call = session.scalar(select(Call).where(Call.call_sid == sid))
+    if call is not None:
+        return call
+    caller = read_caller(form.get("From"))
+    insert_ignore(
+        session, Call, ["call_sid"],
+        call_sid=sid, status=(form.get("CallStatus") or "ringing")[:16],
+        from_raw=caller.raw, from_e164=caller.e164, caller_withheld=caller.withheld, caller_country=caller.country,
+        to_number=(form.get("To") or "")[:64] or None,
+        province_code=caller.province_code, province_source="landline" if caller.province_code else None,
+        province_candidates=caller.province_candidates, language="th", ivr_path=[], started_at=received_at,
+    )
+    return session.scalars(select(Call).where(Call.call_sid == sid)).one()
+
+
+def _queue_case(session: Session, call: Call) -> list[str]:
+    session.flush()
+    job_id = case_job_id(call.id)
+    outbox.add(session, "workers.jobs.open_case", [call.id], job_id, URGENT if call.urgency == "urgent" else DEFAULT)
+    return [job_id]
+
+
+def _int(value, default):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+class MissingCallSid(ValueError):
+    """A webhook without a usable CallSid cannot be logged against a call."""
+
+
+HANDLERS = {"incoming": incoming, "status": status, "recording": recording, "fallback": fallback}
+
+
+def replay_spooled(session_factory, record: dict, voice: Voice | None = None) -> list[str]:
+    """Write one spooled webhook as if it had just arrived at its original time."""
+    kind, form, args = record["kind"], record["form"], record.get("args", {})
+    received_at = datetime.fromisoformat(record["received_at"]).astimezone(timezone.utc)
+    voice = voice or Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=None)
+    with session_factory.begin() as session:
+        try:
+            if kind == "ivr":
+                outcome = ivr_step(session, args.get("node", "main"), args, form, voice, received_at)
+            elif kind in ("incoming", "fallback"):
+                outcome = HANDLERS[kind](session, form, voice, received_at)
+            else:
+                outcome = HANDLERS[kind](session, form, received_at)
+        except MissingCallSid:
+            log.warning("dropped a spooled %s webhook without a CallSid", kind)
+            return []
+    return outcome.job_ids

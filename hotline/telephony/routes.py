@@ -1,0 +1,103 @@
+"""Voice webhooks: verify, normalise, write, commit, enqueue ids, answer TwiML."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request, send_from_directory
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, NotFound
+
+from hotline.db import transaction
+from hotline.ivr.engine import Voice
+from hotline.ivr.prompts import LANGUAGES
+from workers import outbox
+from workers.queues import connect
+
+from . import bp, intake, spool
+from .security import twilio_webhook
+from .twiml import twiml
+
+log = logging.getLogger(__name__)
+
+
+def voice() -> Voice:
+    config = current_app.config["HOTLINE"]
+    return Voice(th=config.VOICE_TH, en=config.VOICE_EN, prompts_dir=config.PROMPTS_DIR,
+                 base_url=config.PUBLIC_BASE_URL or request.url_root, operator_target=config.OPERATOR_DIAL_TARGET,
+                 operator_timeout=config.OPERATOR_DIAL_TIMEOUT)
+
+
+def handle(kind: str, write, args: dict | None = None):
+    """Run one webhook's write in one transaction; if the database fails, spool it and still answer."""
+    form = intake.clean(request.form)
+    try:
+        with transaction() as session:
+            outcome = write(session, form)
+    except intake.MissingCallSid:
+        log.warning("%s webhook without a usable CallSid", kind)
+        return twiml(intake.operator_now(voice()) if kind != "status" else None)
+    except SQLAlchemyError:
+        log.exception("database unavailable during a %s webhook for %s; spooled", kind, intake.call_sid(form))
+        spool.keep(current_app.config["HOTLINE"].SPOOL_DIR, kind, args or {}, form)
+        return twiml(intake.operator_now(voice()) if kind not in ("status", "recording") else None)
+    if outcome.job_ids:
+        _dispatch(outcome.job_ids)
+    return twiml(outcome.twiml)
+
+
+def _dispatch(job_ids: list[str]) -> None:
+    try:
+        with transaction() as session:
+            outbox.dispatch(session, current_app.extensions["redis"], job_ids)
+    except SQLAlchemyError:
+        log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
+
+
+@bp.post("/incoming")
+@twilio_webhook
+def incoming():
+    return handle("incoming", lambda session, form: intake.incoming(session, form, voice()))
+
+
+@bp.post("/ivr/<node>")
+@twilio_webhook
+def ivr(node: str):
+    args = {"node": node[:32], "s": request.args.get("s", "1")[:8], "try": request.args.get("try", "1")[:4]}
+    return handle("ivr", lambda session, form: intake.ivr_step(session, args["node"], args, form, voice()), args)
+
+
+@bp.post("/status")
+@twilio_webhook
+def status():
+    return handle("status", intake.status)
+
+
+@bp.post("/recording")
+@twilio_webhook
+def recording():
+    return handle("recording", intake.recording)
+
+
+@bp.post("/fallback")
+@twilio_webhook
+def fallback():
+    return handle("fallback", lambda session, form: intake.fallback(session, form, voice()))
+
+
+@bp.get("/prompts/<language>/<path:filename>")
+def prompt(language: str, filename: str):
+    """Recorded prompts are public: Twilio fetches them without a signature."""
+    if language not in LANGUAGES:
+        raise NotFound()
+    return send_from_directory(current_app.config["HOTLINE"].PROMPTS_DIR / language, filename, max_age=3600)
+
+
+@bp.errorhandler(Exception)
+def never_fail_a_caller(error):
+    """A bug must not make Twilio say "an application error has occurred"."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("unexpected error in %s", request.path)
+    if request.path.endswith(("/status", "/recording")):
+        return twiml(None)
+    return twiml(intake.operator_now(voice()))

@@ -1,0 +1,48 @@
+"""Provinces, districts and postcodes of Thailand (geothai), keyed by the ISO 3166-2:TH number."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geothai
+
+
+@dataclass(frozen=True)
+class Place:
+    province_code: str
+    district_code: str | None = None
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+@lru_cache(maxsize=1)
+def _provinces_by_english_name() -> dict[str, str]:
+    return {_key(p.name_en): p.code for p in geothai.provinces()}
+
+
+def province_codes_for_names(names: list[str]) -> list[str]:
+    """Province codes for English names such as phonenumbers' geocoder gives; unknown names are dropped."""
+    table = _provinces_by_english_name()
+    return sorted({table[_key(n)] for n in names if _key(n) in table})
+
+
+def province_name(code: str | None, language: str = "en") -> str | None:
+    province = geothai.province(code) if code else None
+    if province is None:
+        return None
+    return province.name_th if language == "th" else province.name_en
+
+
+def place_for_postcode(postcode: str) -> Place | None:
+    """A postcode names one province; its district only when all its subdistricts share one."""
+    if not re.fullmatch(r"\d{5}", postcode or ""):
+        return None
+    subdistricts = geothai.by_postal_code(postcode)
+    provinces = {s.province_code for s in subdistricts}
+    if len(provinces) != 1:
+        return None
+    districts = {s.district_code for s in subdistricts}
+    return Place(provinces.pop(), districts.pop() if len(districts) == 1 else None)

@@ -1,0 +1,136 @@
+"""Fixtures: the app on SQLite and on the machine's PostgreSQL, real Redis, signed Twilio requests.
+
+Tests that need a server skip where it is absent; with HOTLINE_REQUIRE_SERVICES=1
+(CI) a missing server fails the run instead.
+"""
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from redis import Redis
+from sqlalchemy import text
+
+from hotline import create_app
+from hotline.config import ROOT, Config
+from hotline.simulator import Phone, client_post
+from models import Base, make_engine
+from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "hotline_test"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+
+
+def need(service: str, reachable: bool) -> None:
+    if reachable:
+        return
+    if REQUIRE:
+        pytest.fail(f"{service} is not reachable and HOTLINE_REQUIRE_SERVICES=1")
+    pytest.skip(f"{service} is not reachable on this machine")
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def migrate(url: str) -> None:
+    """Build the schema with the real migrations, as `release` does."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+        cfg.attributes["connection"] = connection
+        cfg.attributes["configure_logger"] = False
+        command.upgrade(cfg, "head")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    need("PostgreSQL at 127.0.0.1:5432", _port_open("127.0.0.1", 5432))
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    admin.dispose()
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{PG_SCHEMA}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request) -> str:
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(connection) else None
+    engine.dispose()
+    return url
+
+
+def _has_sequence(connection) -> bool:
+    return connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need("Redis at 127.0.0.1:6379", _port_open("127.0.0.1", 6379))
+    Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+@pytest.fixture
+def config(database_url, tmp_path) -> Config:
+    cfg = Config(ENV="test", DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN, SECRET_KEY="test",
+                 OPERATOR_DIAL_TARGET=OPERATOR, PUBLIC_BASE_URL=None, SPOOL_DIR=tmp_path / "spool",
+                 PROMPTS_DIR=tmp_path / "prompts", TESTING=True)
+    cfg.check()
+    return cfg
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """A session on the app's database, for looking at what the webhooks wrote."""
+    with app.extensions["sessions"]() as session:
+        yield session
+
+
+@pytest.fixture
+def twilio(client) -> Twilio:
+    return Twilio(client)
+
+
+@pytest.fixture
+def phone(client) -> Phone:
+    return Phone(client_post(client, BASE_URL), BASE_URL, AUTH_TOKEN)

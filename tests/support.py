@@ -1,0 +1,38 @@
+"""Helpers the tests share: Twilio-signed requests and TwiML parsing."""
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from twilio.request_validator import RequestValidator
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+BASE_URL = "https://hotline.example.go.th"
+OPERATOR = "+6621234567"
+
+
+class Twilio:
+    """Sends requests signed exactly as Twilio signs them."""
+
+    def __init__(self, client, token: str = AUTH_TOKEN, base_url: str = BASE_URL):
+        self.client, self.base_url = client, base_url
+        self.validator = RequestValidator(token)
+
+    def post(self, path: str, params: dict, signature: str | None = None, headers: dict | None = None,
+             signed_url: str | None = None):
+        url = signed_url or self.base_url + path
+        signature = signature if signature is not None else self.validator.compute_signature(url, params)
+        return self.client.post(path, data=params, base_url=self.base_url,
+                                headers={"X-Twilio-Signature": signature, **(headers or {})})
+
+
+def call_params(sid: str = "CA" + "1" * 32, **extra) -> dict:
+    return {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+66812345678", "To": "+661300",
+            "CallStatus": "ringing", "Direction": "inbound", **extra}
+
+
+def parse_twiml(response) -> ElementTree.Element:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/xml"
+    root = ElementTree.fromstring(response.get_data())
+    assert root.tag == "Response"
+    return root

@@ -1,0 +1,153 @@
+"""The voice webhooks log every call and event exactly once and always answer TwiML."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import Call, CallEvent, OutboxItem
+from support import OPERATOR, call_params, parse_twiml
+
+SID = "CA" + "a" * 32
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_incoming_call_is_logged_and_greeted_in_thai(twilio, db):
+    root = parse_twiml(twilio.post("/voice/incoming", call_params(SID, From="+6653123456")))
+    gather = root.find("Gather")
+    assert gather.get("action") == "/voice/ivr/language?s=1&try=1"
+    first = gather.find("Say")
+    assert first.get("language") == "th-TH" and first.get("voice") == "Google.th-TH-Standard-A"
+    assert root.find("Redirect").text == "/voice/ivr/language?s=1&try=1"
+
+    call = db.scalars(select(Call)).one()
+    assert (call.call_sid, call.from_raw, call.from_e164, call.caller_country) == (SID, "+6653123456", "+6653123456", "TH")
+    assert call.province_candidates == ["50", "51", "57", "58"]  # 053: Chiang Mai, Chiang Rai, Lamphun, Mae Hong Son
+    assert call.province_code is None  # ambiguous landline: the menu asks for a postcode
+    assert call.started_at.tzinfo is not None
+    assert [e.kind for e in call.events] == ["incoming"]
+
+
+def test_a_retried_incoming_webhook_leaves_one_call_and_one_event(twilio, db):
+    first = twilio.post("/voice/incoming", call_params(SID))
+    second = twilio.post("/voice/incoming", call_params(SID))
+    assert first.get_data() == second.get_data()
+    assert count(db, Call) == 1 and count(db, CallEvent) == 1
+
+
+def test_a_retried_menu_answer_is_applied_once(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    for _ in range(2):
+        twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="2"))
+    call = db.scalars(select(Call)).one()
+    assert call.ivr_path == ["language:2"] and call.language == "en"
+    assert count(db, CallEvent) == 2
+
+
+def test_every_call_status_is_recorded_once_and_never_goes_backwards(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    statuses = ["initiated", "ringing", "in-progress", "completed"]
+    for seq, status in enumerate(statuses):
+        params = call_params(SID, CallStatus=status, SequenceNumber=str(seq), CallDuration="42")
+        assert twilio.post("/voice/status", params).status_code == 200
+        twilio.post("/voice/status", params)  # Twilio retries
+    twilio.post("/voice/status", call_params(SID, CallStatus="ringing", SequenceNumber="1"))  # late and out of order
+    call = db.scalars(select(Call)).one()
+    assert call.status == "completed" and call.duration_seconds == 42 and call.ended_at is not None
+    assert count(db, CallEvent) == 1 + len(statuses)
+
+
+def test_status_callback_for_an_unseen_call_creates_it(twilio, db):
+    for status in ["busy", "no-answer", "failed", "canceled"]:
+        sid = "CA" + status.replace("-", "")[:4].ljust(32, "0")
+        root = parse_twiml(twilio.post("/voice/status", call_params(sid, CallStatus=status)))
+        assert len(root) == 0
+        assert db.scalars(select(Call).where(Call.call_sid == sid)).one().status == status
+
+
+def test_a_completed_trafficking_call_queues_one_case(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="1"))
+    twilio.post("/voice/ivr/main?s=2&try=1", call_params(SID, Digits="1"))
+    for _ in range(2):
+        twilio.post("/voice/status", call_params(SID, CallStatus="completed", CallDuration="60"))
+    item = db.scalars(select(OutboxItem)).one()
+    call = db.scalars(select(Call)).one()
+    assert item.job_id == f"case-open-{call.id}" and item.args == [call.id] and item.queue == "default"
+    assert item.status == "pending"  # no Redis in this app: the relay's sweep will enqueue it
+
+
+def test_a_completed_call_about_something_else_queues_nothing(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="1"))
+    twilio.post("/voice/ivr/main?s=2&try=1", call_params(SID, Digits="2"))
+    twilio.post("/voice/status", call_params(SID, CallStatus="completed"))
+    assert count(db, OutboxItem) == 0
+    assert db.scalars(select(Call)).one().topic == "other_help"
+
+
+def test_recording_status_callback_stores_the_recording(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    params = call_params(SID, RecordingSid="RE" + "b" * 32, RecordingStatus="completed", RecordingDuration="37",
+                         RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "b" * 32)
+    twilio.post("/voice/recording", params)
+    twilio.post("/voice/recording", params)
+    call = db.scalars(select(Call)).one()
+    assert (call.recording_sid, call.recording_duration) == ("RE" + "b" * 32, 37)
+    assert count(db, CallEvent) == 2
+
+
+def test_fallback_url_connects_the_caller_to_an_operator_in_thai_and_english(twilio, db):
+    root = parse_twiml(twilio.post("/voice/fallback", call_params(SID, ErrorCode="11200", ErrorUrl="https://x/voice/incoming")))
+    says = root.findall("Say")
+    assert [s.get("language") for s in says] == ["th-TH", "en-US"]
+    assert root.find("Dial/Number").text == OPERATOR
+    assert db.scalars(select(Call)).one().operator_requested_at is not None
+
+
+def test_missing_call_sid_still_gets_an_operator_and_writes_nothing(twilio, db):
+    params = call_params()
+    del params["CallSid"]
+    root = parse_twiml(twilio.post("/voice/incoming", params))
+    assert root.find("Dial/Number").text == OPERATOR
+    assert parse_twiml(twilio.post("/voice/status", params)) is not None
+    assert count(db, Call) == 0 and count(db, CallEvent) == 0
+
+
+def test_garbage_and_huge_fields_get_a_useful_answer(twilio, db):
+    params = call_params(SID, From="+66" + "9" * 5000, To="\x00" * 10, Extra="x" * 20000, CallerName="<script>")
+    root = parse_twiml(twilio.post("/voice/incoming", params))
+    assert root.find("Gather") is not None
+    call = db.scalars(select(Call)).one()
+    assert call.from_e164 is None and len(call.from_raw) == 64
+    event = call.events[0]
+    assert len(event.params["Extra"]) == 1024 and "\x00" not in event.params["To"]
+
+
+def test_unknown_digits_and_unknown_menu_nodes_keep_the_caller_on_a_path(twilio, db):
+    twilio.post("/voice/incoming", call_params(SID))
+    root = parse_twiml(twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="#*7")))
+    assert root.find("Gather").get("action") == "/voice/ivr/language?s=2&try=2"
+    root = parse_twiml(twilio.post("/voice/ivr/nowhere?s=zz&try=", call_params(SID, Digits="1")))
+    assert root.find("Gather") is not None or root.find("Dial") is not None
+
+
+def test_a_bug_in_a_webhook_connects_the_caller_instead_of_failing(twilio, monkeypatch):
+    from hotline.telephony import intake
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(intake, "incoming", broken)
+    root = parse_twiml(twilio.post("/voice/incoming", call_params(SID)))
+    assert root.find("Dial/Number").text == OPERATOR
+
+
+def test_recorded_prompts_are_served_to_twilio(client, config):
+    folder = config.PROMPTS_DIR / "my"
+    folder.mkdir(parents=True)
+    (folder / "welcome.mp3").write_bytes(b"ID3fake")
+    assert client.get("/voice/prompts/my/welcome.mp3").data == b"ID3fake"
+    assert client.get("/voice/prompts/my/../../etc/passwd").status_code == 404
+    assert client.get("/voice/prompts/xx/welcome.mp3").status_code == 404

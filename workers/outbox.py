@@ -1,0 +1,87 @@
+"""The transactional outbox: write work with its data, enqueue it after commit, sweep leftovers."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import OutboxItem, utcnow
+from models.upsert import insert_ignore
+
+from .queues import queue
+
+log = logging.getLogger(__name__)
+RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])
+STUCK = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+def add(session: Session, function: str, args: list, job_id: str, queue_name: str) -> bool:
+    """Write an item in the caller's transaction; a second add with the same job id is a no-op."""
+    return insert_ignore(session, OutboxItem, ["job_id"],
+                         job_id=job_id, function=function, args=args, queue=queue_name,
+                         status="pending", attempts=0, created_at=utcnow())
+
+
+def dispatch(session: Session, redis: Redis | None, job_ids: list[str]) -> int:
+    """Enqueue committed items by job id; whatever fails stays for the sweep."""
+    if not job_ids:
+        return 0
+    items = session.scalars(select(OutboxItem).where(OutboxItem.job_id.in_(job_ids), OutboxItem.status != "done"))
+    return _enqueue_all(session, redis, list(items))
+
+
+def sweep(session: Session, redis: Redis | None, older_than: int) -> int:
+    """Enqueue again what is not done after `older_than` seconds (Redis was down, a process died)."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    items = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status != "done", OutboxItem.created_at < cutoff)
+        .where((OutboxItem.enqueued_at.is_(None)) | (OutboxItem.enqueued_at < cutoff))
+        .order_by(OutboxItem.id).limit(500)
+    )
+    return _enqueue_all(session, redis, list(items))
+
+
+def _enqueue_all(session: Session, redis: Redis | None, items: list[OutboxItem]) -> int:
+    sent = 0
+    for item in items:
+        item.attempts += 1
+        try:
+            if redis is None:
+                raise RedisError("no Redis configured")
+            _enqueue(redis, item)
+        except RedisError as exc:
+            item.last_error = f"enqueue failed: {exc}"[:500]
+            log.warning("outbox %s not enqueued (%s); the sweep will retry", item.job_id, exc)
+            continue
+        item.status, item.enqueued_at, item.last_error = "enqueued", utcnow(), None
+        sent += 1
+    session.commit()
+    return sent
+
+
+def _enqueue(redis: Redis, item: OutboxItem) -> None:
+    q = queue(item.queue, redis)
+    try:
+        q.enqueue(item.function, *item.args, job_id=item.job_id, unique=True, retry=RETRY,
+                  result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    except DuplicateJobError:
+        # Still queued or running: leave it. Failed or stopped: run it again.
+        job = Job.fetch(item.job_id, connection=redis, serializer=q.serializer)
+        if job.get_status(refresh=True) in STUCK:
+            job.delete()
+            q.enqueue(item.function, *item.args, job_id=item.job_id, unique=True, retry=RETRY,
+                      result_ttl=3600, failure_ttl=7 * 24 * 3600)
+
+
+def mark_done(session: Session, job_id: str) -> None:
+    """Called by a job in the same transaction as its work."""
+    session.execute(update(OutboxItem).where(OutboxItem.job_id == job_id)
+                    .values(status="done", done_at=utcnow(), last_error=None))

@@ -1,0 +1,49 @@
+"""The outbox relay: every few seconds, enqueue what the web process could not, and
+replay webhooks that were spooled to disk while the database was down."""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from hotline.config import Config
+from hotline.telephony import spool
+
+from . import outbox
+from .db import sessions
+from .queues import connect
+
+log = logging.getLogger(__name__)
+
+
+def run_once(config: Config) -> tuple[int, int]:
+    from hotline.telephony.intake import replay_spooled
+
+    session_factory = sessions(config.DATABASE_URL)
+    redis = connect(config.REDIS_URL)
+    job_ids: list[str] = []
+    replayed = spool.replay(config.SPOOL_DIR, lambda record: job_ids.extend(replay_spooled(session_factory, record)))
+    with session_factory() as session:
+        outbox.dispatch(session, redis, job_ids)
+        swept = outbox.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)
+    return replayed, swept
+
+
+def main(interval: float = 10.0) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
+    config = Config.from_env()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    log.info("outbox relay started (sweep after %ss)", config.OUTBOX_SWEEP_AFTER)
+    while not stopping:
+        try:
+            replayed, swept = run_once(config)
+            if replayed or swept:
+                log.info("replayed %d spooled webhooks, enqueued %d outbox items", replayed, swept)
+        except Exception:  # the relay must outlive a database or Redis outage
+            log.exception("relay pass failed; trying again in %ss", interval)
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    main()

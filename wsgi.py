@@ -1,0 +1,3 @@
+from hotline import create_app
+
+app = create_app()
