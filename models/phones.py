@@ -54,5 +54,5 @@ def read_caller(raw: str | None, region: str = "TH") -> Caller:
 def mask(e164: str | None) -> str:
     """`+66 8X XXX 5678`-style masking for logs and roles that may not see numbers."""
     if not e164:
-        return "withheld"
+        return "no number"
     return e164[:4] + "X" * max(len(e164) - 8, 0) + e164[-4:]

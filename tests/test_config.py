@@ -1,0 +1,42 @@
+"""Configuration comes from the environment only, and a missing secret stops production start-up."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
+
+PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_AUTH_TOKEN": "token", "OPERATOR_DIAL_TARGET": "+6621234567",
+              "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline"}
+
+
+def test_production_is_the_default_and_needs_its_secrets():
+    with pytest.raises(ConfigError) as error:
+        Config.from_env({})
+    for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL"):
+        assert name in str(error.value)
+
+
+def test_a_complete_production_environment_is_read():
+    cfg = Config.from_env({**PRODUCTION, "PROXY_FIX_X_FOR": "1", "SPOOL_DIR": "/var/spool/hotline",
+                           "TWILIO_API_BASE_URL": "http://127.0.0.1:4010", "VOICE_TH": "Polly.Thai"})
+    assert cfg.ENV == "production" and cfg.PROXY_FIX_X_FOR == 1 and cfg.SPOOL_DIR == Path("/var/spool/hotline")
+    assert cfg.TWILIO_SIGNATURE_CHECK is True and cfg.VOICE_TH == "Polly.Thai"
+    assert cfg.sms_dry_run is True  # no account SID: SMS are written to the database, not sent
+
+
+def test_development_runs_without_secrets_but_still_checks_signatures():
+    cfg = Config.from_env({"HOTLINE_ENV": "development"})
+    assert cfg.TWILIO_AUTH_TOKEN == DEVELOPMENT_AUTH_TOKEN and cfg.SECRET_KEY and cfg.TWILIO_SIGNATURE_CHECK
+    assert cfg.DATABASE_URL.startswith("sqlite:///") and cfg.REDIS_URL is None
+
+
+def test_an_unknown_environment_name_is_refused():
+    with pytest.raises(ConfigError, match="HOTLINE_ENV"):
+        Config.from_env({"HOTLINE_ENV": "staging"})
+
+
+def test_empty_values_count_as_unset():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Config.from_env({**PRODUCTION, "SECRET_KEY": ""})
