@@ -1,0 +1,118 @@
+"""Cases: what the ministry acts on, with every status change and every SMS attempt."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+
+STATUSES = ["new", "escalating", "acknowledged", "in_progress", "closed"]
+OPEN_STATUSES = ["new", "escalating", "acknowledged", "in_progress"]
+OUTCOMES = ["rescued_assisted", "referred_police", "referred_agency", "no_action_needed", "false_report"]
+SOURCES = ["call", "app", "volunteer", "operator"]
+# Which status may follow which; an operator may close an open case at any point.
+NEXT = {
+    "new": {"escalating", "acknowledged", "in_progress", "closed"},
+    "escalating": {"acknowledged", "in_progress", "closed"},
+    "acknowledged": {"in_progress", "closed"},
+    "in_progress": {"closed"},
+    "closed": set(),
+}
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)  # 1300-69-004821, set once the id is known
+    source: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)  # one case per call
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(4))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    level: Mapped[int] = mapped_column(Integer, default=0)  # highest escalation level reached
+    unacknowledged: Mapped[bool] = mapped_column(Boolean, default=False)  # the ladder ran out: red for supervisors
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    centre = relationship("Centre")
+    transitions: Mapped[list["CaseTransition"]] = relationship(order_by="CaseTransition.id", cascade="all, delete-orphan")
+    escalations: Mapped[list["Escalation"]] = relationship(order_by="Escalation.id", back_populates="case")
+
+    @property
+    def ack_code(self) -> str:
+        """The short code a field team replies with: the reference's last four digits."""
+        return f"{self.id % 10000:04d}"
+
+    def move_to(self, status: str, actor: str, note: str | None = None, outcome: str | None = None) -> None:
+        if status not in NEXT[self.status]:
+            raise ValueError(f"a {self.status} case cannot become {status}")
+        if status == "closed":
+            if outcome not in OUTCOMES:
+                raise ValueError(f"closing a case needs an outcome: one of {', '.join(OUTCOMES)}")
+            self.outcome, self.closed_at = outcome, utcnow()
+        self.transitions.append(CaseTransition(from_status=self.status, to_status=status, actor=actor, note=note))
+        self.status = status
+
+
+class CaseTransition(Base):
+    __tablename__ = "case_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))  # system, contact:<id>, user:<id>
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Escalation(Base):
+    """One SMS attempt: a case, a level, a contact. The unique key makes a re-run job harmless."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("case_id", "level", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    # pending -> sending -> sent -> delivered | undelivered | failed; acknowledged; cancelled; skipped
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    message_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="escalations")
+    contact = relationship("Contact")
+
+
+class Message(Base):
+    """Every SMS in or out, including dry-run ones written instead of sent."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))  # out | in
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    to_number: Mapped[str] = mapped_column(String(64))
+    from_number: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
