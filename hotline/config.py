@@ -43,6 +43,8 @@ class Config:
     VOICE_EN: str = "Google.en-US-Standard-C"
     PROMPTS_DIR: Path = ROOT / "prompts"
     SPOOL_DIR: Path = INSTANCE / "spool"
+    ESCALATION_ACK_WINDOW_URGENT: int = 600  # seconds a level has to acknowledge an urgent case
+    ESCALATION_ACK_WINDOW_NORMAL: int = 3600
     OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
     MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB
     TESTING: bool = False

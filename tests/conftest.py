@@ -21,8 +21,9 @@ from models import Base, make_engine
 from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-PG_SCHEMA = "hotline_test"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not truncate each other's tables
+# A database number of its own per run (1-15), so concurrent runs do not flush each other's queues.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 
 
@@ -52,7 +53,7 @@ def migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url():
     need("PostgreSQL at 127.0.0.1:5432", _port_open("127.0.0.1", 5432))
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
@@ -61,7 +62,11 @@ def postgres_url() -> str:
     admin.dispose()
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{PG_SCHEMA}"
     migrate(url)
-    return url
+    yield url
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.ivr import menu, prompts
 from hotline.simulator import Caller
-from models import Call, OutboxItem
+from models import Call, Case, OutboxItem
 from support import OPERATOR
 
 LANGUAGE_KEYS = {"th": "1", "en": "2", "my": "3", "km": "4", "lo": "5"}
@@ -141,12 +141,17 @@ def test_a_withheld_number_is_not_asked_about_call_backs(client, db, number):
     assert call.ivr_path[3:5] == ["where:-", "message:-"]
 
 
-def test_no_message_is_fine_and_the_reference_is_read_back_digit_by_digit(phone, db):
+def read_back(reference: str, language: str = "th") -> str:
+    return " ".join(prompts.DIGITS[language][int(d)] for d in reference if d.isdigit())
+
+
+def test_no_message_is_fine_and_the_case_reference_is_read_back_digit_by_digit(phone, db):
     transcript = phone.call(Caller(["1", "1", "2", "-", "2"]))
     heard = spoken(transcript)
     call = the_call(db, transcript)
-    digits = " ".join(prompts.DIGITS["th"][int(d)] for d in call.reference)
-    assert heard.count(digits) == 2
+    case = db.scalars(select(Case).where(Case.call_id == call.id)).one()
+    assert case.reference.startswith("1300-")
+    assert heard.count(read_back(case.reference.removeprefix("1300-"))) == 2
     assert call.recording_sid is None and "message:-" in call.ivr_path
     assert heard[-1] == prompts.text("goodbye", "th") and transcript.ended == "hangup"
 
@@ -165,6 +170,7 @@ def test_when_no_operator_answers_the_caller_leaves_a_message(phone, db, result)
     call = the_call(db, transcript)
     assert call.ivr_path == ["language:2", "main:2", f"operator:{result}", "busy:recorded", "goodbye:-"]
     assert call.recording_duration == 30
+    assert heard.count(read_back(call.reference, "en")) == 2  # no case for other help: the call's own number
 
 
 def test_an_operator_queue_target_uses_enqueue(app, phone, db):

@@ -12,7 +12,7 @@ from hotline import create_app
 from hotline.config import Config
 from models import Call, OutboxItem
 from support import Twilio, call_params
-from workers import outbox, queues
+from workers import outbox, queues, runtime
 from workers.db import sessions
 
 SID = "CA" + "f" * 32
@@ -24,10 +24,12 @@ def live(config, redis_url, monkeypatch):
     monkeypatch.setenv("HOTLINE_ENV", "test")
     monkeypatch.setenv("DATABASE_URL", config.DATABASE_URL)
     sessions.cache_clear()
+    runtime.config.cache_clear()
     cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url})
     app = create_app(cfg)
     yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
     sessions.cache_clear()
+    runtime.config.cache_clear()
 
 
 def urgent_call(twilio) -> None:
@@ -87,7 +89,7 @@ def test_a_failed_job_is_enqueued_again_by_the_sweep(live, db, monkeypatch):
     urgent_call(twilio)
     from workers import jobs
 
-    monkeypatch.setattr(jobs, "mark_done", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
+    monkeypatch.setattr(jobs, "open_case_for_call", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
     worker = SimpleWorker([queues.queue("urgent", redis)], connection=redis, serializer=JSONSerializer)
     worker.work(burst=True, max_jobs=1)
     monkeypatch.undo()

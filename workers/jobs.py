@@ -1,12 +1,25 @@
-"""RQ jobs: plain functions of ids, safe to run twice, raising on failure."""
+"""RQ jobs: plain functions of ids, safe to run twice, raising on failure.
+
+Each job commits its work together with the outbox items for what comes next,
+then enqueues those items; the relay sweeps up anything an interrupted job left.
+"""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from models import Call
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
 
+from models import Case, Escalation, Message, utcnow
+from models.phones import mask
+
+from . import escalation as ladder
+from . import outbox, runtime
+from .cases import open_case_for_call
 from .db import sessions
-from .outbox import mark_done
+from .queues import DEFAULT, URGENT, queue
+from .sms_text import escalation_sms
 
 log = logging.getLogger(__name__)
 
@@ -16,15 +29,105 @@ def case_job_id(call_id: int) -> str:
 
 
 def open_case(call_id: int) -> None:
-    """Take a trafficking report into the case pipeline.
-
-    The case model, routing and escalation arrive with the escalation issue; until
-    then the job confirms the call exists and closes its outbox item, so the
-    outbox, the queue and the sweep are exercised end to end.
-    """
+    """A trafficking call's case (opened by the webhook, or here) gets its level-1 SMS, once."""
+    config = runtime.config()
     with sessions().begin() as session:
-        call = session.get(Call, call_id)
-        if call is None:
-            raise LookupError(f"call {call_id} does not exist")
-        log.info("open_case call=%s urgency=%s category=%s", call_id, call.urgency, call.category)
-        mark_done(session, case_job_id(call_id))
+        case, opened = open_case_for_call(session, call_id)
+        job_ids = ladder.start_level(session, config, case, 1) if case.level == 0 and case.status == "new" else []
+        outbox.mark_done(session, case_job_id(call_id))
+        level, case_id, due = case.level, case.id, case.sla_due_at
+    log.info("open_case call=%s case=%s opened=%s", call_id, case_id, opened)
+    _after_commit(job_ids, case_id, level, due)
+
+
+def check_acknowledged(case_id: int, level: int) -> None:
+    """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile."""
+    config = runtime.config()
+    with sessions().begin() as session:
+        case = session.get(Case, case_id, with_for_update=True)
+        job_ids = ladder.climb(session, config, case, level)
+        new_level, due = case.level, case.sla_due_at
+    if job_ids:
+        log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, new_level)
+    _after_commit(job_ids, case_id, new_level, due if job_ids else None)
+
+
+def send_escalation(escalation_id: int) -> None:
+    """One SMS to one contact; a transient Twilio error raises (RQ retries), a permanent one fails over."""
+    from . import sms
+
+    config = runtime.config()
+    with sessions().begin() as session:
+        attempt = session.get(Escalation, escalation_id)
+        case, contact = attempt.case, attempt.contact
+        if attempt.status not in ("pending", "sending"):
+            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+            return
+        if case.status not in ("new", "escalating"):
+            attempt.status = "cancelled"
+            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+            return
+        attempt.status = "sending"
+        body = escalation_sms(case, _district(case), config.PUBLIC_BASE_URL)
+        to, case_id = contact.phone, case.id
+    callback = f"{config.PUBLIC_BASE_URL.rstrip('/')}/sms/status" if config.PUBLIC_BASE_URL else None
+    job_ids: list[str] = []
+    try:
+        sent = sms.send(config, to, body, callback)
+    except sms.PermanentSmsError as error:
+        with sessions().begin() as session:
+            attempt = session.get(Escalation, escalation_id)
+            attempt.status, attempt.error_code = "failed", str(error.code)
+            attempt.contact.unreachable_reason = f"Twilio {error.code}: {error}"[:120]
+            job_ids = ladder.fail_over(session, config, attempt)
+            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+        log.warning("escalation=%s to %s failed for good (%s)", escalation_id, mask(to), error.code)
+        _after_commit(job_ids)
+        return
+    with sessions().begin() as session:
+        attempt = session.get(Escalation, escalation_id)
+        attempt.message_sid, attempt.sent_at = sent.sid, utcnow()
+        if attempt.status == "sending":
+            attempt.status = "sent"
+        session.add(Message(direction="out", sid=sent.sid, to_number=to, from_number=config.TWILIO_FROM_NUMBER,
+                            body=body, status=sent.status, dry_run=sent.dry_run, escalation_id=escalation_id,
+                            case_id=case_id, created_at=utcnow()))
+        outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+    log.info("escalation=%s sms %s to %s", escalation_id, sent.sid, mask(to))
+
+
+def _district(case: Case) -> str | None:
+    import geothai
+
+    district = geothai.district(case.district_code) if case.district_code else None
+    return district.name_th if district else None
+
+
+def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | None = None, due=None) -> None:
+    """Enqueue the committed outbox items and the SLA check; anything lost here the relay sweeps."""
+    redis = runtime.redis()
+    with sessions()() as session:
+        outbox.dispatch(session, redis, job_ids)
+    if due is None or redis is None:
+        return
+    try:
+        q = queue(URGENT if level and level > 1 else DEFAULT, redis)
+        q.enqueue_in(max(due - utcnow(), timedelta(0)), check_acknowledged, case_id, level,
+                     job_id=ladder.check_job_id(case_id, level), unique=True, retry=outbox.RETRY)
+    except DuplicateJobError:
+        pass
+    except RedisError as error:
+        log.warning("SLA check for case=%s level=%s not scheduled (%s); the relay will catch it", case_id, level, error)
+
+
+def enqueue_overdue_checks(session, redis, grace: int = 30) -> int:
+    """The relay's backstop for SLA timers Redis lost: check every case whose window ended a while ago."""
+    from sqlalchemy import select
+
+    if redis is None:
+        return 0
+    overdue = session.execute(select(Case.id, Case.level).where(
+        Case.status.in_(["new", "escalating"]), Case.sla_due_at < utcnow() - timedelta(seconds=grace)).limit(500))
+    q = queue(URGENT, redis)
+    return sum(outbox.enqueue_once(q, check_acknowledged, [case_id, level], ladder.check_job_id(case_id, level))
+               for case_id, level in overdue)

@@ -68,17 +68,25 @@ def _enqueue_all(session: Session, redis: Redis | None, items: list[OutboxItem])
 
 
 def _enqueue(redis: Redis, item: OutboxItem) -> None:
-    q = queue(item.queue, redis)
+    enqueue_once(queue(item.queue, redis), item.function, item.args, item.job_id)
+
+
+def enqueue_once(q, function, args: list, job_id: str) -> bool:
+    """Enqueue under a deterministic id unless that job is already queued, scheduled or running.
+
+    A job that failed, was stopped or cancelled is replaced, so a sweep can run it again.
+    """
+    options = dict(job_id=job_id, unique=True, retry=RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600)
     try:
-        q.enqueue(item.function, *item.args, job_id=item.job_id, unique=True, retry=RETRY,
-                  result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        q.enqueue(function, *args, **options)
+        return True
     except DuplicateJobError:
-        # Still queued or running: leave it. Failed or stopped: run it again.
-        job = Job.fetch(item.job_id, connection=redis, serializer=q.serializer)
-        if job.get_status(refresh=True) in STUCK:
-            job.delete()
-            q.enqueue(item.function, *item.args, job_id=item.job_id, unique=True, retry=RETRY,
-                      result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        job = Job.fetch(job_id, connection=q.connection, serializer=q.serializer)
+        if job.get_status(refresh=True) not in STUCK:
+            return False
+        job.delete()
+        q.enqueue(function, *args, **options)
+        return True
 
 
 def mark_done(session: Session, job_id: str) -> None:

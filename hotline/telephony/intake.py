@@ -19,10 +19,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.ivr import engine
 from hotline.ivr.engine import Voice
 from hotline.ivr.menu import FIRST
-from models import FINAL_STATUSES, Call, CallEvent, utcnow
+from models import FINAL_STATUSES, Call, CallEvent, Case, utcnow
 from models.phones import read_caller
 from models.upsert import insert_ignore
 from workers import outbox
+from workers.cases import open_case_for_call
 from workers.jobs import case_job_id
 from workers.queues import DEFAULT, URGENT
 
@@ -83,9 +84,10 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     target = engine.resolve(move.to, call)
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
-    if new and move.open_case:
+    if new and (move.open_case or target == "goodbye" and call.topic == "trafficking"):
         job_ids += _queue_case(session, call)
-    twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice)
+    reference = _case_reference(session, call) if target == "goodbye" else None
+    twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice, reference=reference)
     return Outcome(twiml, job_ids)
 
 
@@ -152,10 +154,17 @@ def _call(session: Session, form: dict, received_at: datetime) -> Call:
 
 
 def _queue_case(session: Session, call: Call) -> list[str]:
+    """Open the case now, so the caller hears its reference; routing and SMS follow in a job."""
     session.flush()
+    open_case_for_call(session, call.id)
     job_id = case_job_id(call.id)
     outbox.add(session, "workers.jobs.open_case", [call.id], job_id, URGENT if call.urgency == "urgent" else DEFAULT)
     return [job_id]
+
+
+def _case_reference(session: Session, call: Call) -> str | None:
+    reference = session.scalar(select(Case.reference).where(Case.call_id == call.id))
+    return reference.removeprefix("1300-") if reference else None
 
 
 def _int(value, default):

@@ -1,0 +1,113 @@
+"""The escalation ladder: level 1 duty team -> level 2 provincial head -> level 3 central division.
+
+Functions here change rows in the caller's transaction and return the outbox job
+ids to enqueue after commit; each is safe to run twice (unique escalation rows,
+and a level moves on only from the level it expects).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import CENTRAL, Case, Centre, Contact, Escalation, utcnow
+from models.upsert import insert_ignore
+
+from . import outbox
+from .queues import SMS
+
+log = logging.getLogger(__name__)
+TOP = 3
+LIVE = {"pending", "sending", "sent", "delivered", "acknowledged"}
+
+
+def window(config, case: Case) -> int:
+    return config.ESCALATION_ACK_WINDOW_URGENT if case.urgency == "urgent" else config.ESCALATION_ACK_WINDOW_NORMAL
+
+
+def sms_job_id(escalation_id: int) -> str:
+    return f"sms-{escalation_id}"
+
+
+def check_job_id(case_id: int, level: int) -> str:
+    return f"esc-{case_id}-{level}"
+
+
+def contacts_for(session: Session, case: Case, level: int) -> list[Contact]:
+    """On-duty, reachable contacts of the case's centre at levels 1-2; the central division's at level 3."""
+    code = CENTRAL if level == TOP else None
+    centre_id = case.centre_id if code is None else session.scalar(select(Centre.id).where(Centre.code == code))
+    contacts = session.scalars(
+        select(Contact).where(Contact.centre_id == centre_id, Contact.level == level, Contact.active.is_(True),
+                              Contact.on_duty.is_(True), Contact.unreachable_reason.is_(None)).order_by(Contact.id)
+    )
+    return list(contacts)
+
+
+def start_level(session: Session, config, case: Case, level: int) -> list[str]:
+    """SMS every contact of the first level from `level` up that has anyone to reach."""
+    while level <= TOP:
+        contacts = contacts_for(session, case, level)
+        if contacts:
+            break
+        log.warning("case %s: nobody reachable at level %s, climbing", case.reference, level)
+        level += 1
+    if level > TOP:
+        flag_unacknowledged(case, "nobody reachable on the ladder")
+        return []
+    job_ids = []
+    for contact in contacts:
+        escalation_id = insert_ignore(session, Escalation, ["case_id", "level", "contact_id"], case_id=case.id,
+                                      level=level, contact_id=contact.id, status="pending", created_at=utcnow())
+        if escalation_id:
+            outbox.add(session, "workers.jobs.send_escalation", [escalation_id], sms_job_id(escalation_id), SMS)
+            job_ids.append(sms_job_id(escalation_id))
+    case.level = max(case.level, level)
+    case.sla_due_at = utcnow() + timedelta(seconds=window(config, case))
+    if case.status == "new":
+        case.move_to("escalating", "system", f"level {level}")
+    return job_ids
+
+
+def climb(session: Session, config, case: Case, from_level: int) -> list[str]:
+    """No acknowledgement at `from_level`: go one up, or flag the case when the ladder ends."""
+    if case.status not in ("new", "escalating") or case.level != from_level:
+        return []  # acknowledged meanwhile, or another run already climbed
+    if from_level >= TOP:
+        flag_unacknowledged(case, "no acknowledgement at any level")
+        return []
+    return start_level(session, config, case, from_level + 1)
+
+
+def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
+    """An SMS failed for good: if nobody at its level can still answer, climb at once."""
+    case = escalation.case
+    alive = session.scalars(select(Escalation.id).where(
+        Escalation.case_id == case.id, Escalation.level == escalation.level, Escalation.status.in_(LIVE))).first()
+    if alive is not None:
+        return []
+    return climb(session, config, case, escalation.level)
+
+
+def flag_unacknowledged(case: Case, why: str) -> None:
+    if not case.unacknowledged:
+        case.unacknowledged = True
+        case.sla_due_at = None
+        log.error("case %s is unacknowledged: %s", case.reference, why)
+
+
+def acknowledge(session: Session, case: Case, contact: Contact) -> bool:
+    """The case is taken: record who and when, cancel what has not been sent. False if it already was."""
+    if case.status not in ("new", "escalating"):
+        return False
+    now = utcnow()
+    case.move_to("acknowledged", f"contact:{contact.id}", f"ACK by SMS from level {contact.level}")
+    case.acknowledged_at, case.acknowledged_by, case.sla_due_at, case.unacknowledged = now, contact.id, None, False
+    for escalation in case.escalations:
+        if escalation.contact_id == contact.id and escalation.acknowledged_at is None:
+            escalation.status, escalation.acknowledged_at = "acknowledged", now
+        elif escalation.status in ("pending", "sending"):
+            escalation.status = "cancelled"
+    return True

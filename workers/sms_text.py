@@ -1,0 +1,60 @@
+"""What a field team's SMS says: no victim details, and never more than two segments.
+
+Thai makes an SMS UCS-2: 70 UTF-16 units in one segment, 67 per segment once split.
+"""
+from __future__ import annotations
+
+import re
+
+from models.places import province_name
+
+MAX_SEGMENTS = 2
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+GSM7_DOUBLE = set("^{}\\[~]|€")
+
+KIND_TH = {
+    "sexual_exploitation": "แสวงประโยชน์ทางเพศ",
+    "forced_labour": "บังคับใช้แรงงาน",
+    "forced_begging": "บังคับขอทาน",
+    "slavery": "เอาคนลงเป็นทาส",
+    "organ_removal": "ตัดอวัยวะ",
+    "forced_criminality": "บังคับทำงานแก๊งหลอกลวง",
+    "child_exploitation": "แสวงประโยชน์จากเด็ก",
+    "other": "อื่นๆ",
+}
+LEVEL_TH = {1: "", 2: "ส่งต่อ:ยังไม่มีผู้รับ ", 3: "ส่งต่อส่วนกลาง "}
+
+
+def segments(text: str) -> int:
+    if all(c in GSM7 for c in text):
+        units = len(text) + sum(c in GSM7_DOUBLE for c in text)
+        return 1 if units <= 160 else -(-units // 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)
+
+
+def escalation_sms(case, district_name: str | None, console_url: str | None) -> str:
+    """Reference, kind, urgency, province/district, a console link and how to acknowledge; nothing about the victim."""
+    urgent = "ด่วน " if case.urgency == "urgent" else ""
+    kind = KIND_TH.get(case.category or "", "รอระบุประเภท")
+    province = province_name(case.province_code, "th")
+    where = f"จ.{province}" if province else "ไม่ทราบจังหวัด"
+    ack = f"ตอบ ACK {case.ack_code}"
+    link = f"{console_url.rstrip('/')}/c/{case.id}" if console_url else ""
+    head = f"{LEVEL_TH.get(case.level, '')}1300 {urgent}ค้ามนุษย์ {case.reference} {kind} {where}"
+    # Drop the least needed parts first: district, then the link.
+    for parts in ([head + (f" อ.{district_name}" if district_name else ""), link, ack], [head, link, ack], [head, ack]):
+        text = " ".join(p for p in parts if p)
+        if segments(text) <= MAX_SEGMENTS:
+            return text
+    return re.sub(r"\s+", " ", f"1300 {urgent}{case.reference} {ack}")
+
+
+def confirmation_sms(case) -> str:
+    return f"1300: บันทึกการรับเรื่องเคส {case.reference} แล้ว ขอบคุณค่ะ / ACK recorded for {case.reference}"
+
+
+HELP_SMS = "1300: ไม่พบเคสที่รอตอบรับ ตอบ ACK และรหัส 4 หลัก เช่น ACK 4821 / No open case: reply ACK + 4-digit code"
