@@ -90,9 +90,11 @@ class Config:
             return
         missing = [
             name
-            for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
             if not getattr(self, name)
         ]
+        if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
         if missing:
             raise ConfigError(
                 "missing required settings for production: " + ", ".join(missing)
@@ -101,6 +103,7 @@ class Config:
 
     @property
     def sms_dry_run(self) -> bool:
+        """No real credentials (development only): SMS are written to the database instead of sent."""
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
 
 

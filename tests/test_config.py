@@ -7,14 +7,16 @@ import pytest
 
 from hotline.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
 
-PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_AUTH_TOKEN": "token", "OPERATOR_DIAL_TARGET": "+6621234567",
+PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
+              "TWILIO_FROM_NUMBER": "+6620001300", "OPERATOR_DIAL_TARGET": "+6621234567",
               "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline"}
 
 
 def test_production_is_the_default_and_needs_its_secrets():
     with pytest.raises(ConfigError) as error:
         Config.from_env({})
-    for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL"):
+    for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
+                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
         assert name in str(error.value)
 
 
@@ -23,7 +25,7 @@ def test_a_complete_production_environment_is_read():
                            "TWILIO_API_BASE_URL": "http://127.0.0.1:4010", "VOICE_TH": "Polly.Thai"})
     assert cfg.ENV == "production" and cfg.PROXY_FIX_X_FOR == 1 and cfg.SPOOL_DIR == Path("/var/spool/hotline")
     assert cfg.TWILIO_SIGNATURE_CHECK is True and cfg.VOICE_TH == "Polly.Thai"
-    assert cfg.sms_dry_run is True  # no account SID: SMS are written to the database, not sent
+    assert cfg.sms_dry_run is False  # production always sends for real
 
 
 def test_development_runs_without_secrets_but_still_checks_signatures():

@@ -86,6 +86,7 @@ def test_hmac_sha256_with_the_webhook_shared_key(config, db):
 def test_signature_checking_can_be_switched_off_only_in_development(database_url):
     with pytest.raises(ConfigError, match="only with HOTLINE_ENV=development"):
         Config.from_env({"TWILIO_SIGNATURE_CHECK": "off", "SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t",
+                         "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_FROM_NUMBER": "+6620001300",
                          "OPERATOR_DIAL_TARGET": "+6621234567", "REDIS_URL": "redis://127.0.0.1:6379/0"})
     dev = Config.from_env({"HOTLINE_ENV": "development", "TWILIO_SIGNATURE_CHECK": "off", "DATABASE_URL": database_url})
     assert create_app(dev).test_client().post("/voice/incoming", data=call_params()).status_code == 200

@@ -67,18 +67,20 @@ def send_escalation(escalation_id: int) -> None:
             attempt.status = "cancelled"
             outbox.mark_done(session, ladder.sms_job_id(escalation_id))
             return
+        interrupted = attempt.status == "sending"  # an earlier run died or timed out mid-send
         attempt.status = "sending"
         body = escalation_sms(case, _district(case), config.PUBLIC_BASE_URL)
-        to, case_id = contact.phone, case.id
+        to, case_id, since = contact.phone, case.id, attempt.created_at
     callback = f"{config.PUBLIC_BASE_URL.rstrip('/')}/sms/status" if config.PUBLIC_BASE_URL else None
     job_ids: list[str] = []
     try:
-        sent = sms.send(config, to, body, callback)
+        sent = (interrupted and sms.find_sent(config, to, body, since)) or sms.send(config, to, body, callback)
     except sms.PermanentSmsError as error:
         with sessions().begin() as session:
             attempt = session.get(Escalation, escalation_id)
-            attempt.status, attempt.error_code = "failed", str(error.code)
-            attempt.contact.unreachable_reason = f"Twilio {error.code}: {error}"[:120]
+            attempt.status, attempt.error_code = "failed", str(error.code or error.status or "")[:16] or None
+            if error.number_unreachable:
+                attempt.contact.unreachable_reason = f"Twilio {error.code}: {error.message}"[:120]
             job_ids = ladder.fail_over(session, config, attempt)
             outbox.mark_done(session, ladder.sms_job_id(escalation_id))
         log.warning("escalation=%s to %s failed for good (%s)", escalation_id, mask(to), error.code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 from twilio.base.exceptions import TwilioException
@@ -86,10 +87,7 @@ def send(config, to: str, body: str, status_callback: str | None) -> Sent:
               else {"from_": config.TWILIO_FROM_NUMBER} if config.TWILIO_FROM_NUMBER else None)
     if sender is None:
         raise PermanentSmsError(21603, "set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID to send SMS")
-    client = Client(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=TIMEOUT))
-    if config.TWILIO_API_BASE_URL:
-        client.api.base_url = config.TWILIO_API_BASE_URL.rstrip("/")  # the v2010 Api domain (Messages)
-        client.edge = client.region = None  # TWILIO_EDGE/REGION in the environment would rewrite the host
+    client = _client(config)
     extra = {"status_callback": status_callback} if status_callback else {}
     try:
         message = client.messages.create(to=to, body=body, **sender, **extra)
@@ -100,6 +98,30 @@ def send(config, to: str, body: str, status_callback: str | None) -> Sent:
         raise TransientSmsError(f"Twilio unreachable: {type(error).__name__}") from error
     log.info("sms %s to %s: %s", message.sid, mask(to), message.status)
     return Sent(sid=message.sid, status=message.status or "queued", dry_run=False)
+
+
+def find_sent(config, to: str, body: str, since) -> Sent | None:
+    """A message an interrupted attempt may already have sent (the Messages API has no idempotency key)."""
+    if config.sms_dry_run:
+        return None
+    try:
+        for message in _client(config).messages.list(to=to, limit=20):
+            created = message.date_created
+            if message.body == body and (created is None or created >= since - timedelta(minutes=1)):
+                return Sent(sid=message.sid, status=message.status or "queued", dry_run=False)
+    except TwilioException as error:
+        raise _classify(error, to) from error
+    except (ConnectionError, Timeout, ChunkedEncodingError) as error:
+        raise TransientSmsError(f"Twilio unreachable: {type(error).__name__}") from error
+    return None
+
+
+def _client(config) -> Client:
+    client = Client(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=TIMEOUT))
+    if config.TWILIO_API_BASE_URL:
+        client.api.base_url = config.TWILIO_API_BASE_URL.rstrip("/")  # the v2010 Api domain (Messages)
+        client.edge = client.region = None  # TWILIO_EDGE/REGION in the environment would rewrite the host
+    return client
 
 
 def _classify(error: TwilioException, to: str) -> Exception:

@@ -1,0 +1,49 @@
+"""`flask sms outbox` shows dry-run SMS; `flask sms simulate-reply` answers as a field team would."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from models import Message
+from models.phones import mask
+
+sms = AppGroup("sms", help="SMS to and from field teams.")
+
+
+@sms.command("outbox")
+@click.option("--limit", default=20, show_default=True)
+def outbox(limit):
+    """The latest SMS sent or (with no Twilio credentials) written instead of sent."""
+    with current_app.extensions["sessions"]() as session:
+        for m in session.scalars(select(Message).order_by(Message.id.desc()).limit(limit)):
+            who = mask(m.to_number) if m.direction == "out" else mask(m.from_number)
+            flag = " dry-run" if m.dry_run else ""
+            click.echo(f"{m.created_at:%Y-%m-%d %H:%M} {m.direction:>3} {who} [{m.status}{flag}] {m.body}")
+
+
+@sms.command("simulate-reply")
+@click.option("--from", "sender", required=True, help="The field officer's number, E.164.")
+@click.option("--body", required=True, help='E.g. "ACK 4821".')
+@click.option("--url", default=None, help="A running service; in-process if omitted.")
+def simulate_reply(sender, body, url):
+    """Send a signed "a message comes in" webhook, as Twilio would, and print the answer."""
+    config = current_app.config["HOTLINE"]
+    base = (url or config.PUBLIC_BASE_URL or "http://localhost").rstrip("/")
+    form = {"MessageSid": "SM" + secrets.token_hex(16), "From": sender, "To": config.TWILIO_FROM_NUMBER or "+661300",
+            "Body": body, "AccountSid": config.TWILIO_ACCOUNT_SID or "AC" + "0" * 32}
+    signature = RequestValidator(config.TWILIO_AUTH_TOKEN).compute_signature(base + "/sms/incoming", form)
+    headers = {"X-Twilio-Signature": signature}
+    if url:
+        from hotline.simulator import http_post
+
+        status, text = http_post(base + "/sms/incoming", form, headers)
+    else:
+        response = current_app.test_client().post("/sms/incoming", data=form, headers=headers,
+                                                  base_url=base)
+        status, text = response.status_code, response.get_data(as_text=True)
+    click.echo(f"HTTP {status}\n{text}")

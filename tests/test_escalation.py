@@ -1,0 +1,211 @@
+"""A report becomes one case, its province's duty team gets an SMS, and the ladder climbs on its own."""
+from __future__ import annotations
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+import time_machine
+from redis import Redis
+from sqlalchemy import func, select
+
+from hotline import create_app
+from hotline.config import Config
+from ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, report, reply, run_jobs, seed_centres
+from models import Case, Escalation, Message, OutboxItem, utcnow
+from support import Twilio
+from workers import db as worker_db
+from workers import runtime
+
+SID = "CA" + "c" * 32
+
+
+@pytest.fixture
+def ladder_env(config, redis_url, monkeypatch):
+    monkeypatch.setenv("HOTLINE_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", config.DATABASE_URL)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", config.TWILIO_AUTH_TOKEN)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://hotline.example.go.th")
+    runtime.config.cache_clear()
+    worker_db.sessions.cache_clear()
+    cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "https://hotline.example.go.th"})
+    app = create_app(cfg)
+    with app.extensions["sessions"]() as session:
+        seed_centres(session)
+    yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
+    runtime.config.cache_clear()
+    worker_db.sessions.cache_clear()
+
+
+def sent_to(db, level: int | None = None) -> list[str]:
+    db.expire_all()
+    query = select(Escalation).order_by(Escalation.id)
+    return [e.contact.phone for e in db.scalars(query) if level is None or e.level == level]
+
+
+def the_case(db) -> Case:
+    db.expire_all()
+    return db.scalars(select(Case)).one()
+
+
+def test_a_completed_report_opens_one_case_and_texts_the_provincial_duty_team(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    case = the_case(db)
+    year = (utcnow() + timedelta(hours=7)).year + 543
+    assert case.reference == f"1300-{year % 100:02d}-{case.id:06d}"
+    assert (case.source, case.category, case.urgency, case.province_code, case.district_code) == (
+        "call", "forced_labour", "normal", "50", "5001")
+    assert case.centre.code == "50" and case.status == "escalating" and case.level == 1
+    assert sent_to(db) == [DUTY_1, DUTY_2]  # on-duty level 1 only
+    messages = db.scalars(select(Message).order_by(Message.id)).all()
+    assert [m.dry_run for m in messages] == [True, True] and all(m.status == "dry-run" for m in messages)
+    body = messages[0].body
+    assert case.reference in body and f"ACK {case.ack_code}" in body and "จ.เชียงใหม่" in body
+    assert "+66812345678" not in body and "08" not in body  # nothing about the caller
+    assert [t.to_status for t in case.transitions] == ["new", "escalating"]
+    assert db.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status != "done")) == 0
+
+
+def test_no_acknowledgement_climbs_to_the_head_then_central_then_flags_the_case(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "2"], postcode="50200")
+    run_jobs(redis)
+    with time_machine.travel(utcnow() + timedelta(seconds=3601), tick=True):
+        run_jobs(redis)
+        assert sent_to(db, 2) == [HEAD] and the_case(db).level == 2
+    with time_machine.travel(utcnow() + timedelta(seconds=7300), tick=True):
+        run_jobs(redis)
+        assert sent_to(db, 3) == [CENTRAL_OFFICER]
+    with time_machine.travel(utcnow() + timedelta(seconds=11000), tick=True):
+        run_jobs(redis)
+    case = the_case(db)
+    assert case.unacknowledged is True and case.status == "escalating" and case.sla_due_at is None
+    assert sent_to(db) == [DUTY_1, DUTY_2, HEAD, CENTRAL_OFFICER]  # each exactly once
+
+
+def test_an_urgent_call_opens_its_case_during_the_call_with_the_short_window(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "1"], complete=False)
+    run_jobs(redis)
+    case = the_case(db)
+    assert case.urgency == "urgent" and case.province_code is None and case.centre.code == "central"
+    assert sent_to(db) == [TRIAGE]  # unknown province: central triage
+    assert timedelta(seconds=590) < case.sla_due_at - utcnow() <= timedelta(seconds=600)
+    twilio.post("/voice/status", {"CallSid": SID, "CallStatus": "completed", "From": "+66812345678"})
+    run_jobs(redis)
+    assert db.scalar(select(func.count()).select_from(Case)) == 1 and sent_to(db) == [TRIAGE]
+
+
+def test_an_acknowledgement_stops_the_ladder_and_confirms_to_the_responder(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "4"], postcode="50200")
+    run_jobs(redis)
+    case = the_case(db)
+    response = reply(twilio, DUTY_2, f"ack {case.ack_code}", "SM" + "1" * 32)
+    answer = ElementTree.fromstring(response.data).find("Message").text
+    assert case.reference in answer
+    case = the_case(db)
+    assert case.status == "acknowledged" and case.acknowledged_by is not None and case.sla_due_at is None
+    assert [t.to_status for t in case.transitions][-1] == "acknowledged"
+    with time_machine.travel(utcnow() + timedelta(seconds=4000), tick=True):
+        run_jobs(redis)
+    assert sent_to(db) == [DUTY_1, DUTY_2]  # the level-2 check found it acknowledged
+    statuses = {e.contact.phone: e.status for e in the_case(db).escalations}
+    assert statuses[DUTY_2] == "acknowledged"
+
+
+@pytest.mark.parametrize("body", ["ACK {code}", "ack{code}", "Ack   {code}", "รับ {thai}", "รับทราบ{thai}",
+                                  "{reference}", "ack {reference_spaced}", "  ACK  ", "{code}"])
+def test_every_ack_spelling_is_understood(ladder_env, db, body):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "5"], postcode="50200")
+    run_jobs(redis)
+    case = the_case(db)
+    thai = case.ack_code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    text = body.format(code=case.ack_code, thai=thai, reference=case.reference,
+                       reference_spaced=case.reference.replace("-", " "))
+    reply(twilio, DUTY_1, text, "SM" + "2" * 32)
+    assert the_case(db).status == "acknowledged", text
+
+
+@pytest.mark.parametrize("sender, body", [("+66899999999", "ACK {code}"),  # not a contact
+                                          (DUTY_1, "ACK 9999"),  # no such code for this sender
+                                          (TRIAGE, "ACK {code}"),  # a contact, but not sent this case
+                                          (DUTY_1, "hello"), ("anonymous", ""), ("", "ACK {code}")])
+def test_an_unknown_sender_or_code_gets_a_polite_help_reply(ladder_env, db, sender, body):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "5"], postcode="50200")
+    run_jobs(redis)
+    response = reply(twilio, sender, body.format(code=the_case(db).ack_code), "SM" + "3" * 32)
+    assert response.status_code == 200
+    assert "ACK" in ElementTree.fromstring(response.data).find("Message").text
+    assert the_case(db).status == "escalating"
+
+
+def test_a_retried_reply_acknowledges_and_answers_once(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "5"], postcode="50200")
+    run_jobs(redis)
+    code = the_case(db).ack_code
+    first = reply(twilio, DUTY_1, f"ACK {code}", "SM" + "4" * 32)
+    second = reply(twilio, DUTY_1, f"ACK {code}", "SM" + "4" * 32)
+    assert ElementTree.fromstring(first.data).find("Message") is not None
+    assert ElementTree.fromstring(second.data).find("Message") is None
+    late = reply(twilio, DUTY_2, f"ACK {code}", "SM" + "5" * 32)
+    assert "already" in ElementTree.fromstring(late.data).find("Message").text
+    assert len([t for t in the_case(db).transitions if t.to_status == "acknowledged"]) == 1
+
+
+def test_running_every_job_twice_opens_one_case_and_sends_one_sms_per_contact(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "6"], postcode="50200")
+    call_id = db.scalars(select(OutboxItem)).one().args[0]
+    from workers import jobs
+
+    jobs.open_case(call_id)
+    jobs.open_case(call_id)
+    run_jobs(redis)
+    for escalation_id in db.scalars(select(Escalation.id)):
+        jobs.send_escalation(escalation_id)
+    with app.extensions["sessions"]() as session:
+        from workers.outbox import sweep
+
+        sweep(session, redis, older_than=-1)
+    run_jobs(redis)
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+    assert sent_to(db) == [DUTY_1, DUTY_2]
+    assert db.scalar(select(func.count()).select_from(Message)) == 2
+
+
+def test_a_failed_sms_at_a_level_with_nobody_left_climbs_at_once(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "7"], postcode="50200")
+    run_jobs(redis)
+    sids = [e.message_sid for e in the_case(db).escalations]
+    twilio.post("/sms/status", {"MessageSid": sids[0], "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    run_jobs(redis)
+    assert sent_to(db, 2) == []  # the other duty officer may still answer
+    twilio.post("/sms/status", {"MessageSid": sids[1], "MessageStatus": "failed", "ErrorCode": "21610"})
+    run_jobs(redis)
+    assert sent_to(db, 2) == [HEAD]
+    case = the_case(db)
+    assert case.level == 2
+    by_phone = {e.contact.phone: e for e in case.escalations}
+    assert by_phone[DUTY_2].contact.unreachable_reason == "Twilio 21610"  # unsubscribed: never again
+    assert by_phone[DUTY_1].contact.unreachable_reason is None  # 30003 may pass
+
+
+def test_delivery_statuses_are_recorded_in_order(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "8"], postcode="50200")
+    run_jobs(redis)
+    sid = the_case(db).escalations[0].message_sid
+    for state in ["sent", "delivered", "sent"]:
+        twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": state})
+    db.expire_all()
+    message = db.scalars(select(Message).where(Message.sid == sid)).one()
+    assert message.status == "delivered"
+    assert the_case(db).escalations[0].status == "delivered"
