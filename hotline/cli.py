@@ -61,7 +61,7 @@ def spool_replay():
     sessions = current_app.extensions["sessions"]
     job_ids: list[str] = []
     count = spool.replay(current_app.config["HOTLINE"].SPOOL_DIR,
-                         lambda record: job_ids.extend(replay_spooled(sessions, record)))
+                         lambda record: job_ids.extend(replay_spooled(sessions, record, current_app.config["HOTLINE"])))
     with sessions() as session:
         outbox.dispatch(session, current_app.extensions["redis"], job_ids)
     click.echo(f"replayed {count} webhooks")
@@ -81,3 +81,4 @@ def outbox_sweep(older_than):
 def init_app(app: Flask) -> None:
     for group in (ivr, calls, spool_cli, outbox_cli):
         app.cli.add_command(group)
+    from hotline.centres_cli import centres; app.cli.add_command(centres)  # noqa: E702 (flask centres load|show)

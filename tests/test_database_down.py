@@ -63,3 +63,16 @@ def test_spooled_webhooks_are_replayed_once_when_the_database_is_back(down, app,
     assert "replayed 5 webhooks" in runner.invoke(args=["spool", "replay"]).output
     assert db.scalar(select(func.count()).select_from(CallEvent)) == 5
     assert db.scalar(select(func.count()).select_from(OutboxItem)) == 1
+
+
+def test_an_sms_reply_during_an_outage_is_kept_and_recorded_later(down, app, db):
+    from hotline.telephony.sms import KEPT
+    from models import Message
+
+    sms = {"MessageSid": "SM" + "9" * 32, "From": "+66810000011", "To": "+6620001300", "Body": "ACK 4821"}
+    root = parse_twiml(down.post("/sms/incoming", sms))
+    assert root.find("Message").text == KEPT
+    assert len(parse_twiml(down.post("/sms/status", {"MessageSid": "SM" + "8" * 32, "MessageStatus": "failed"}))) == 0
+    assert "replayed 2 webhooks" in app.test_cli_runner().invoke(args=["spool", "replay"]).output
+    received = db.scalars(select(Message).where(Message.direction == "in")).one()
+    assert (received.sid, received.body) == (sms["MessageSid"], "ACK 4821")

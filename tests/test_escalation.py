@@ -209,3 +209,62 @@ def test_delivery_statuses_are_recorded_in_order(ladder_env, db):
     message = db.scalars(select(Message).where(Message.sid == sid)).one()
     assert message.status == "delivered"
     assert the_case(db).escalations[0].status == "delivered"
+
+
+@pytest.fixture
+def real_twilio(ladder_env, monkeypatch):
+    """The ladder with real (not dry-run) sending, against a fake Messages API on 127.0.0.1."""
+    from fake_twilio import FakeTwilio
+
+    fake = FakeTwilio()
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+15005550006")
+    monkeypatch.setenv("TWILIO_API_BASE_URL", fake.url)
+    runtime.config.cache_clear()
+    yield ladder_env, fake
+    fake.close()
+
+
+def test_a_worker_killed_after_twilio_accepted_the_sms_does_not_send_it_twice(real_twilio, db):
+    (app, twilio, redis), fake = real_twilio
+    report(twilio, SID, ["1", "2"], postcode="50200")
+    import workers.sms as sms
+    from workers import jobs
+
+    real_send = sms.send
+
+    def send_then_die(*args, **kwargs):
+        real_send(*args, **kwargs)  # Twilio has it...
+        raise SystemExit("worker killed")  # ...but the worker dies before writing the MessageSid
+
+    call_id = db.scalars(select(OutboxItem)).first().args[0]
+    jobs.open_case(call_id)
+    first = db.scalars(select(Escalation).order_by(Escalation.id)).first()
+    sms.send = send_then_die
+    try:
+        with pytest.raises(SystemExit):
+            jobs.send_escalation(first.id)
+    finally:
+        sms.send = real_send
+    db.expire_all()
+    assert db.get(Escalation, first.id).status == "sending" and len(fake.created) == 1
+    run_jobs(redis)  # the retry (here: the queued job) finds the message Twilio already has
+    assert len(fake.created) == 2  # one per duty officer, no more
+    db.expire_all()
+    assert db.get(Escalation, first.id).message_sid == fake.created[0]["sid"]
+
+
+def test_a_transient_twilio_error_is_retried_and_a_permanent_one_fails_over(real_twilio, db):
+    (app, twilio, redis), fake = real_twilio
+    fake.fail_next = [(503, {"code": 20500, "message": "Service Unavailable", "status": 503}),
+                      (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})]
+    report(twilio, SID, ["1", "2"], postcode="50200")
+    run_jobs(redis)
+    by_phone = {e.contact.phone: e for e in the_case(db).escalations}
+    assert by_phone[DUTY_1].status == "sending"  # 503: RQ retries it later (scheduled by Retry)
+    assert by_phone[DUTY_2].status == "failed" and by_phone[DUTY_2].contact.unreachable_reason.startswith("Twilio 21610")
+    with time_machine.travel(utcnow() + timedelta(seconds=10), tick=True):
+        run_jobs(redis)
+    by_phone = {e.contact.phone: e for e in the_case(db).escalations}
+    assert by_phone[DUTY_1].status == "sent" and by_phone[DUTY_1].message_sid.startswith("SM")
+    assert [m["to"] for m in fake.created] == [DUTY_1]

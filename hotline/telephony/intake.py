@@ -181,20 +181,25 @@ class MissingCallSid(ValueError):
 HANDLERS = {"incoming": incoming, "status": status, "recording": recording, "fallback": fallback}
 
 
-def replay_spooled(session_factory, record: dict, voice: Voice | None = None) -> list[str]:
-    """Write one spooled webhook as if it had just arrived at its original time."""
+def replay_spooled(session_factory, record: dict, config=None) -> list[str]:
+    """Write one spooled webhook (voice or SMS) as if it had just arrived at its original time."""
+    from . import replies
+
     kind, form, args = record["kind"], record["form"], record.get("args", {})
     received_at = datetime.fromisoformat(record["received_at"]).astimezone(timezone.utc)
-    voice = voice or Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=None)
+    voice = Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=None)
     with session_factory.begin() as session:
         try:
             if kind == "ivr":
-                outcome = ivr_step(session, args.get("node", "main"), args, form, voice, received_at)
-            elif kind in ("incoming", "fallback"):
-                outcome = HANDLERS[kind](session, form, voice, received_at)
-            else:
-                outcome = HANDLERS[kind](session, form, received_at)
+                return ivr_step(session, args.get("node", "main"), args, form, voice, received_at).job_ids
+            if kind in ("incoming", "fallback"):
+                return HANDLERS[kind](session, form, voice, received_at).job_ids
+            if kind == "sms-incoming":
+                replies.receive(session, form)  # the sender was told "received"; the ACK lands now
+                return []
+            if kind == "sms-status":
+                return replies.delivery(session, config, form)
+            return HANDLERS[kind](session, form, received_at).job_ids
         except MissingCallSid:
             log.warning("dropped a spooled %s webhook without a CallSid", kind)
             return []
-    return outcome.job_ids
