@@ -57,7 +57,7 @@ class Config:
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Config":
         if environ is None:
-            _load_dotenv()
+            load_dotenv()
             environ = os.environ
         env = {k: v for k, v in environ.items() if v != ""}
         cfg = cls()
@@ -107,9 +107,9 @@ class Config:
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
 
 
-def _load_dotenv() -> None:
+def load_dotenv() -> None:
     env_file = ROOT / ".env"
     if env_file.exists():
-        from dotenv import load_dotenv
+        import dotenv
 
-        load_dotenv(env_file, override=False)
+        dotenv.load_dotenv(env_file, override=False)

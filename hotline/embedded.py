@@ -20,19 +20,22 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .config import INSTANCE, ROOT, _load_dotenv
+import secrets
+
+from .config import INSTANCE, ROOT, load_dotenv
 
 PROCESSES = ["web", "worker", "relay"]
 
 
 def environment() -> dict[str, str]:
-    _load_dotenv()  # below the caller's variables, as in config.py; honcho must not read it again
+    load_dotenv()  # below the caller's variables, as in config.py; honcho must not read it again
     env = {name: value for name, value in os.environ.items() if value != ""}
     instance = Path(env.get("HOTLINE_INSTANCE_DIR") or INSTANCE).absolute()
     env["HOTLINE_INSTANCE_DIR"] = str(instance)
     env.setdefault("HOTLINE_ENV", "development")
     env.setdefault("HOST", "127.0.0.1")
     env.setdefault("PORT", "5000")
+    env.setdefault("SECRET_KEY", secrets.token_hex(32))  # one key for every web worker of this run
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
     if path := sqlite_file(url):
         url = make_url(url).set(database=str(path.absolute())).render_as_string(hide_password=False)
@@ -109,14 +112,15 @@ def main() -> int:
         with ExitStack() as stack:
             if not env.get("REDIS_URL"):
                 env["REDIS_URL"] = stack.enter_context(embedded_redis(redis_file(env)))
-            migrate = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env)
-            if migrate.returncode:
-                return migrate.returncode
+            for release in (["alembic", "upgrade", "head"], ["flask", "--app", "wsgi", "centres", "load"]):
+                done = subprocess.run([sys.executable, "-m", *release], cwd=ROOT, env=env)
+                if done.returncode:
+                    return done.returncode
             base = f"http://{env['HOST']}:{env['PORT']}"
             print(f"\n  1300 hotline (embedded): health {base}/healthz, voice webhook {base}/voice/incoming")
             print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
             print("  try a call: HOTLINE_ENV=development .venv/bin/flask --app wsgi calls simulate"
-                  f" --press 1,1,3 --postcode 50200 --url {base}\n", flush=True)
+                  f" --press 1,1,3,1 --postcode 50200 --url {base}\n", flush=True)
             # -e /dev/null: the environment is complete; honcho would let .env override the caller.
             return supervise([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-e", os.devnull,
                               *PROCESSES], env)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from hotline.config import DEVELOPMENT_AUTH_TOKEN, ROOT
 from hotline.simulator import Caller, Phone, http_post
-from models import Call, OutboxItem, make_engine, make_sessionmaker
+from models import Call, Message, OutboxItem, make_engine, make_sessionmaker
 from workers.jobs import case_job_id
 
 pytestmark = pytest.mark.slow
@@ -91,6 +91,13 @@ def test_embedded_run_takes_an_urgent_call_end_to_end_and_stops_cleanly(tmp_path
 
         item = until(outbox_item, 30, "the case job did not run (outbox item not 'done')", log)
         assert item.queue == "urgent"
+
+        def triage_sms():  # no province on an urgent call: central triage's duty officer gets the SMS
+            with sessions() as session:
+                return session.scalars(select(Message).where(Message.direction == "out")).first()
+
+        sms = until(triage_sms, 30, "no dry-run SMS was written for the case", log)
+        assert sms.dry_run and sms.to_number == "+66800000011" and "ACK" in sms.body
 
         processes = psutil.Process(service.pid).children(recursive=True)
         commands = [" ".join(p.cmdline()) for p in processes]

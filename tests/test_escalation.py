@@ -268,3 +268,22 @@ def test_a_transient_twilio_error_is_retried_and_a_permanent_one_fails_over(real
     by_phone = {e.contact.phone: e for e in the_case(db).escalations}
     assert by_phone[DUTY_1].status == "sent" and by_phone[DUTY_1].message_sid.startswith("SM")
     assert [m["to"] for m in fake.created] == [DUTY_1]
+
+
+def test_the_relay_re_arms_an_sla_check_that_redis_lost(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "2"], postcode="50200")
+    run_jobs(redis)
+    case = the_case(db)
+    from rq.registry import ScheduledJobRegistry
+
+    from workers import relay
+    from workers.queues import queue
+
+    scheduled = ScheduledJobRegistry(queue=queue("default", redis))
+    assert scheduled.get_job_ids() == [f"esc-{case.id}-1"]
+    scheduled.remove(f"esc-{case.id}-1", delete_job=True)  # as if Redis restarted without AOF
+    with time_machine.travel(utcnow() + timedelta(seconds=3700), tick=True):
+        relay.run_once(runtime.config())
+        run_jobs(redis)
+    assert sent_to(db, 2) == [HEAD]

@@ -212,3 +212,13 @@ def test_no_sender_configured_is_permanent_without_a_request(monkeypatch):
     with pytest.raises(sms.PermanentSmsError) as error:
         sms.send(config("http://127.0.0.1:9", TWILIO_FROM_NUMBER=None), TO, BODY, None)
     assert error.value.code == 21603 and not error.value.number_unreachable
+
+
+def test_the_demo_roster_is_never_texted_for_real():
+    from workers.sms import PermanentSmsError, send
+
+    cfg = Config(ENV="test", TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006",
+                 TWILIO_API_BASE_URL="http://127.0.0.1:1")
+    cfg.check()
+    with pytest.raises(PermanentSmsError, match="demo"):
+        send(cfg, "+66800500011", "test", None)

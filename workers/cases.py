@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import CENTRAL, Call, Case, Centre, utcnow
+from models import Call, Case, Centre, utcnow
+from models.reference import route
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -17,17 +18,13 @@ def reference(case: Case) -> str:
     return f"1300-{year_be % 100:02d}-{case.id:06d}"
 
 
-def route(session: Session, province_code: str | None) -> Centre | None:
-    centre = None
-    if province_code:
-        centre = session.scalar(select(Centre).where(Centre.province_code == province_code))
-    return centre or session.scalar(select(Centre).where(Centre.code == CENTRAL))
-
-
 def open_case(session: Session, *, source: str, category: str | None, urgency: str | None,
               province_code: str | None, district_code: str | None = None, call_id: int | None = None,
               actor: str = "system") -> Case:
-    centre = route(session, province_code)
+    try:
+        centre = route(session, province_code)
+    except LookupError:  # no reference data loaded: keep the case, unrouted; the ladder flags it
+        centre = None
     case = Case(source=source, call_id=call_id, category=category, urgency=urgency or "normal",
                 province_code=province_code, district_code=district_code, centre_id=centre.id if centre else None,
                 status="new", level=0, created_at=utcnow())

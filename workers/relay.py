@@ -1,5 +1,5 @@
-"""The outbox relay: every few seconds, enqueue what the web process could not, and
-replay webhooks that were spooled to disk while the database was down."""
+"""The outbox relay: every few seconds, enqueue what the web process could not, replay
+webhooks spooled to disk while the database was down, and re-arm overdue SLA checks."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +11,7 @@ from hotline.telephony import spool
 
 from . import outbox
 from .db import sessions
+from .jobs import enqueue_overdue_checks
 from .queues import connect
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,12 @@ def run_once(config: Config) -> tuple[int, int]:
     session_factory = sessions(config.DATABASE_URL)
     redis = connect(config.REDIS_URL)
     job_ids: list[str] = []
-    replayed = spool.replay(config.SPOOL_DIR, lambda record: job_ids.extend(replay_spooled(session_factory, record)))
+    replayed = spool.replay(config.SPOOL_DIR,
+                            lambda record: job_ids.extend(replay_spooled(session_factory, record, config)))
     with session_factory() as session:
         outbox.dispatch(session, redis, job_ids)
         swept = outbox.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)
+        swept += enqueue_overdue_checks(session, redis)  # SLA timers a Redis restart may have lost
     return replayed, swept
 
 

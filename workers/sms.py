@@ -17,6 +17,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from models.phones import mask
+from models.reference import is_demo_number
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds, connect and read; a slow Twilio is retried, not waited for
@@ -83,6 +84,8 @@ def send(config, to: str, body: str, status_callback: str | None) -> Sent:
         sent = Sent(sid="DR" + secrets.token_hex(16), status="dry-run", dry_run=True)
         log.info("sms %s to %s: dry run, not sent", sent.sid, mask(to))
         return sent
+    if is_demo_number(to):  # the demo roster's numbers may belong to real people
+        raise PermanentSmsError(None, "a fictional demo number from data/contacts.csv: replace the roster")
     sender = ({"messaging_service_sid": config.TWILIO_MESSAGING_SERVICE_SID} if config.TWILIO_MESSAGING_SERVICE_SID
               else {"from_": config.TWILIO_FROM_NUMBER} if config.TWILIO_FROM_NUMBER else None)
     if sender is None:
