@@ -79,6 +79,8 @@ def outbox_sweep(older_than):
 
 
 def init_app(app: Flask) -> None:
-    for group in (ivr, calls, spool_cli, outbox_cli):
+    from hotline.centres_cli import centres
+    from hotline.sms_cli import sms
+
+    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms):
         app.cli.add_command(group)
-    from hotline.centres_cli import centres; app.cli.add_command(centres)  # noqa: E702 (flask centres load|show)

@@ -287,3 +287,15 @@ def test_the_relay_re_arms_an_sla_check_that_redis_lost(ladder_env, db):
         relay.run_once(runtime.config())
         run_jobs(redis)
     assert sent_to(db, 2) == [HEAD]
+
+
+def test_the_sms_commands_show_the_outbox_and_reply_as_a_field_team(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "2"], postcode="50200")
+    run_jobs(redis)
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["sms", "outbox"]).output
+    assert "dry-run" in shown and DUTY_1 not in shown and "+668XXXX0011" in shown  # masked
+    code = the_case(db).ack_code
+    answered = runner.invoke(args=["sms", "simulate-reply", "--from", DUTY_1, "--body", f"ACK {code}"]).output
+    assert "HTTP 200" in answered and the_case(db).status == "acknowledged"
