@@ -4,8 +4,9 @@ from .cases import Case, CaseTransition, Escalation, Message
 from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
 from .outbox import OutboxItem
+from .people import ROLES, Annotation, ApiToken, AuditEntry, Report, User
 
 __all__ = [
-    "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre", "Contact", "Escalation",
-    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "make_engine", "make_sessionmaker", "utcnow",
+    "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre", "Contact", "Escalation",
+    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "User", "make_engine", "make_sessionmaker", "utcnow",
 ]
