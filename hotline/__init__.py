@@ -39,12 +39,13 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import health, telephony
+    from . import api, health, telephony
     from .telephony import sms
 
     app.register_blueprint(health.bp)
     app.register_blueprint(telephony.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(api.bp)
 
 
 def register_commands(app: Flask) -> None:

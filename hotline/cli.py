@@ -79,8 +79,9 @@ def outbox_sweep(older_than):
 
 
 def init_app(app: Flask) -> None:
+    from hotline.api.cli import tokens
     from hotline.centres_cli import centres
     from hotline.sms_cli import sms
 
-    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms):
+    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms, tokens):
         app.cli.add_command(group)

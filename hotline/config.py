@@ -46,7 +46,15 @@ class Config:
     ESCALATION_ACK_WINDOW_URGENT: int = 600  # seconds a level has to acknowledge an urgent case
     ESCALATION_ACK_WINDOW_NORMAL: int = 3600
     OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
+    API_RATE_LIMIT_PER_MINUTE: int = 120  # requests a minute per API token
     MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB
+    CONSOLE_SESSION_MAX_AGE: int = 8 * 3600  # seconds a console login lasts, however busy
+    CONSOLE_SESSION_IDLE: int = 30 * 60  # seconds without a request before a console login ends
+    CONSOLE_LOGIN_ATTEMPTS: int = 5  # failed logins per username and address ...
+    CONSOLE_LOGIN_WINDOW: int = 15 * 60  # ... within this many seconds, then 429
+    CONSOLE_POLL_SECONDS: int = 10  # how often the dashboard asks for news
+    CONSOLE_PAGE_SIZE: int = 50  # rows per page in console lists
+    RECORDING_FETCH_TIMEOUT: int = 10  # seconds to wait for Twilio when playing a recording
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 

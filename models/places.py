@@ -15,7 +15,7 @@ class Place:
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.lower())
+    return re.sub(r"[^a-z]", "", re.sub(r"\b(province|changwat)\b", "", name.lower()))
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +46,24 @@ def place_for_postcode(postcode: str) -> Place | None:
         return None
     districts = {s.district_code for s in subdistricts}
     return Place(provinces.pop(), districts.pop() if len(districts) == 1 else None)
+
+
+# Thailand's bounding box, a little generous: a point outside it is not a Thai location.
+THAILAND = (5.4, 20.6, 97.2, 105.8)  # south, north, west, east
+
+
+def province_for_point(latitude: float, longitude: float) -> str | None:
+    """The province of the nearest populated place (GeoNames, offline), None outside Thailand.
+
+    An approximation near a provincial border; the operator can correct it on the case.
+    """
+    south, north, west, east = THAILAND
+    if not (south <= latitude <= north and west <= longitude <= east):
+        return None
+    import reverse_geocode  # loads ~3 MB of places on first use
+
+    place = reverse_geocode.get((latitude, longitude))
+    if place.get("country_code") != "TH":
+        return None
+    codes = province_codes_for_names([place.get("state") or ""])
+    return codes[0] if codes else None

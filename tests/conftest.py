@@ -139,3 +139,28 @@ def twilio(client) -> Twilio:
 @pytest.fixture
 def phone(client) -> Phone:
     return Phone(client_post(client, BASE_URL), BASE_URL, AUTH_TOKEN)
+
+
+@pytest.fixture
+def ladder_env(config, redis_url, monkeypatch):
+    """The app with the machine's Redis and the seeded centres; jobs see the same configuration."""
+    monkeypatch.setenv("HOTLINE_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", config.DATABASE_URL)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", config.TWILIO_AUTH_TOKEN)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://hotline.example.go.th")
+    from hotline.config import Config
+    from ladder import seed_centres
+    from support import Twilio
+    from workers import db as worker_db
+    from workers import runtime
+
+    runtime.config.cache_clear()
+    worker_db.sessions.cache_clear()
+    cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "https://hotline.example.go.th"})
+    app = create_app(cfg)
+    with app.extensions["sessions"]() as session:
+        seed_centres(session)
+    yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
+    runtime.config.cache_clear()
+    worker_db.sessions.cache_clear()

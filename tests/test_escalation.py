@@ -6,36 +6,13 @@ from xml.etree import ElementTree
 
 import pytest
 import time_machine
-from redis import Redis
 from sqlalchemy import func, select
 
-from hotline import create_app
-from hotline.config import Config
-from ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, report, reply, run_jobs, seed_centres
+from ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, report, reply, run_jobs
 from models import Case, Escalation, Message, OutboxItem, utcnow
-from support import Twilio
-from workers import db as worker_db
 from workers import runtime
 
 SID = "CA" + "c" * 32
-
-
-@pytest.fixture
-def ladder_env(config, redis_url, monkeypatch):
-    monkeypatch.setenv("HOTLINE_ENV", "test")
-    monkeypatch.setenv("DATABASE_URL", config.DATABASE_URL)
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", config.TWILIO_AUTH_TOKEN)
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://hotline.example.go.th")
-    runtime.config.cache_clear()
-    worker_db.sessions.cache_clear()
-    cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "https://hotline.example.go.th"})
-    app = create_app(cfg)
-    with app.extensions["sessions"]() as session:
-        seed_centres(session)
-    yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
-    runtime.config.cache_clear()
-    worker_db.sessions.cache_clear()
 
 
 def sent_to(db, level: int | None = None) -> list[str]:

@@ -28,16 +28,37 @@ def case_job_id(call_id: int) -> str:
     return f"case-open-{call_id}"
 
 
+def escalation_job_id(case_id: int) -> str:
+    return f"case-start-{case_id}"
+
+
 def open_case(call_id: int) -> None:
     """A trafficking call's case (opened by the webhook, or here) gets its level-1 SMS, once."""
-    config = runtime.config()
     with sessions().begin() as session:
         case, opened = open_case_for_call(session, call_id)
-        job_ids = ladder.start_level(session, config, case, 1) if case.level == 0 and case.status == "new" else []
+        job_ids, level, due = _start(session, case)
         outbox.mark_done(session, case_job_id(call_id))
-        level, case_id, due = case.level, case.id, case.sla_due_at
+        case_id = case.id
     log.info("open_case call=%s case=%s opened=%s", call_id, case_id, opened)
     _after_commit(job_ids, case_id, level, due)
+
+
+def start_escalation(case_id: int) -> None:
+    """A case from the API (or an operator) starts up the ladder, once."""
+    with sessions().begin() as session:
+        case = session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            raise LookupError(f"case {case_id} does not exist")
+        job_ids, level, due = _start(session, case)
+        outbox.mark_done(session, escalation_job_id(case_id))
+    _after_commit(job_ids, case_id, level, due)
+
+
+def _start(session, case: Case):
+    if case.level != 0 or case.status != "new":
+        return [], case.level, None  # already on the ladder
+    job_ids = ladder.start_level(session, runtime.config(), case, 1)
+    return job_ids, case.level, case.sla_due_at
 
 
 def check_acknowledged(case_id: int, level: int) -> None:
