@@ -11,7 +11,7 @@ INSTANCE = ROOT / "instance"
 
 # Used only when HOTLINE_ENV=development and no token is set, so the local
 # simulator and the webhooks agree on a signature without any real secret.
-DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"
+DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"  # nosec B105: refused outside development (check())
 
 
 class ConfigError(RuntimeError):

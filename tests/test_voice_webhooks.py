@@ -125,6 +125,11 @@ def test_garbage_and_huge_fields_get_a_useful_answer(twilio, db):
     assert len(event.params["Extra"]) == 1024 and "\x00" not in event.params["To"]
 
 
+def test_a_body_larger_than_any_twilio_request_is_refused_before_anything_is_written(twilio, db):
+    response = twilio.post("/voice/incoming", call_params(SID, Extra="x" * 70000))
+    assert response.status_code == 413 and count(db, Call) == 0
+
+
 def test_unknown_digits_and_unknown_menu_nodes_keep_the_caller_on_a_path(twilio, db):
     twilio.post("/voice/incoming", call_params(SID))
     root = parse_twiml(twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="#*7")))

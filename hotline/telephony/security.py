@@ -13,11 +13,14 @@ log = logging.getLogger(__name__)
 
 
 def signed_url() -> str:
-    """The URL Twilio signed: PUBLIC_BASE_URL when set, else what ProxyFix rebuilt from X-Forwarded-*."""
-    base = current_app.config["HOTLINE"].PUBLIC_BASE_URL
-    if base:
-        return base.rstrip("/") + request.full_path.rstrip("?")
-    return request.url
+    """The URL Twilio signed: PUBLIC_BASE_URL when set, else what ProxyFix rebuilt from X-Forwarded-*.
+
+    The path and query are taken as they came over the wire: decoding and re-encoding them
+    would change a signed URL.
+    """
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path.rstrip("?")
+    base = current_app.config["HOTLINE"].PUBLIC_BASE_URL or request.host_url.rstrip("/") + request.script_root
+    return base.rstrip("/") + raw
 
 
 def signature_is_valid() -> bool:
