@@ -276,3 +276,23 @@ def test_the_sms_commands_show_the_outbox_and_reply_as_a_field_team(ladder_env, 
     code = the_case(db).ack_code
     answered = runner.invoke(args=["sms", "simulate-reply", "--from", DUTY_1, "--body", f"ACK {code}"]).output
     assert "HTTP 200" in answered and the_case(db).status == "acknowledged"
+
+
+def test_the_full_chain_call_case_level_one_no_ack_level_two_ack_and_nothing_more(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "8"], postcode="50200")
+    run_jobs(redis)
+    assert sent_to(db, 1) == [DUTY_1, DUTY_2]
+    with time_machine.travel(utcnow() + timedelta(seconds=3601), tick=True):
+        run_jobs(redis)
+        assert sent_to(db, 2) == [HEAD]
+        code = the_case(db).ack_code
+        answer = ElementTree.fromstring(reply(twilio, HEAD, f"รับ {code}", "SM" + "6" * 32).data)
+        assert "ACK" in answer.find("Message").text
+    with time_machine.travel(utcnow() + timedelta(seconds=12000), tick=True):
+        run_jobs(redis)
+    case = the_case(db)
+    assert case.status == "acknowledged" and case.level == 2 and not case.unacknowledged
+    assert sent_to(db, 3) == []  # the level-2 check found it acknowledged: central never texted
+    assert {e.contact.phone: e.status for e in case.escalations}[HEAD] == "acknowledged"
+    assert [t.to_status for t in case.transitions] == ["new", "escalating", "acknowledged"]
