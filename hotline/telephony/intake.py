@@ -138,7 +138,10 @@ def _call(session: Session, form: dict, received_at: datetime) -> Call:
     sid = call_sid(form)
     if sid is None:
         raise MissingCallSid()
-    call = session.scalar(select(Call).where(Call.call_sid == sid))
+    # Locked for this transaction: two webhooks of one call (a status callback racing a key press)
+    # must not overwrite each other's view of the call.
+    locked = select(Call).where(Call.call_sid == sid).with_for_update()
+    call = session.scalar(locked)
     if call is not None:
         return call
     caller = read_caller(form.get("From"))
@@ -150,7 +153,7 @@ def _call(session: Session, form: dict, received_at: datetime) -> Call:
         province_code=caller.province_code, province_source="landline" if caller.province_code else None,
         province_candidates=caller.province_candidates, language="th", ivr_path=[], started_at=received_at,
     )
-    return session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    return session.scalars(locked).one()
 
 
 def _queue_case(session: Session, call: Call) -> list[str]:
