@@ -1,0 +1,59 @@
+"""Every registered route, called by a stranger: one table of what each must answer, so a new
+route without a rule fails the suite. (Console roles are walked in tests/console/test_routes.py.)"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from support import call_params
+
+# endpoint: (method, path, status codes a stranger may get)
+STRANGER = {
+    "health.index": ("GET", "/", {200}),
+    "health.healthz": ("GET", "/healthz", {200}),
+    "static": ("GET", "/static/nothing.css", {404}),
+    "telephony.incoming": ("POST", "/voice/incoming", {403}),
+    "telephony.ivr": ("POST", "/voice/ivr/main?s=2&try=1", {403}),
+    "telephony.status": ("POST", "/voice/status", {403}),
+    "telephony.recording": ("POST", "/voice/recording", {403}),
+    "telephony.fallback": ("POST", "/voice/fallback", {403}),
+    "telephony.prompt": ("GET", "/voice/prompts/my/welcome.mp3", {404}),  # public, but only recorded prompts
+    "sms.incoming": ("POST", "/sms/incoming", {403}),
+    "sms.status": ("POST", "/sms/status", {403}),
+    "api.openapi": ("GET", "/api/v1/openapi.json", {200}),
+    "api.create_report": ("POST", "/api/v1/reports", {401}),
+    "api.list_cases": ("GET", "/api/v1/cases", {401}),
+    "api.show_case": ("GET", "/api/v1/cases/1300-69-000001", {401}),
+    "api.show_call": ("GET", "/api/v1/calls/CA0", {401}),
+}
+CONSOLE_PUBLIC = {"console.login"}
+
+
+def endpoints(app) -> dict:
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+
+
+def test_every_route_has_a_rule(app):
+    registered = {e for e in endpoints(app) if not e.startswith("console.")}
+    assert sorted(registered - set(STRANGER)) == [], "routes without a row in STRANGER"
+    assert sorted(set(STRANGER) - registered) == [], "STRANGER names a route that no longer exists"
+
+
+@pytest.mark.parametrize("endpoint", sorted(STRANGER))
+def test_a_stranger_gets_only_what_the_table_allows(client, endpoint):
+    method, path, allowed = STRANGER[endpoint]
+    response = client.open(path, method=method, data=call_params() if method == "POST" else None)
+    assert response.status_code in allowed, (endpoint, response.status_code)
+
+
+def test_a_stranger_never_gets_into_the_console(app, client):
+    for endpoint, rule in endpoints(app).items():
+        if not endpoint.startswith("console.") or endpoint in CONSOLE_PUBLIC:
+            continue
+        path = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code in {302, 400, 401, 403}, (endpoint, method, response.status_code)
+            if response.status_code == 302:
+                assert "/console/login" in response.headers["Location"]
