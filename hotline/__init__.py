@@ -46,6 +46,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(telephony.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
+    from . import console  # operator pages, with their CSRF, sessions, Thai/English and `flask users`
+
+    console.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

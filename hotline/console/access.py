@@ -1,0 +1,163 @@
+"""Who is asking: the login kept in the session, its expiry, one guard for every view, and scoping.
+
+A login ends after CONSOLE_SESSION_MAX_AGE seconds however busy, after CONSOLE_SESSION_IDLE
+seconds without a page or form (the dashboard's polling does not count as activity), when
+the password changes, or when the user is deactivated.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ROLES, Call, Case, User
+
+from . import bp
+
+STAFF = ("operator", "supervisor", "admin")  # the 1300 centre: may see and change every call
+EVERYONE = (*STAFF, "field_officer")
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_db)
+
+
+def db() -> Session:
+    """The request's database session, closed when the request ends."""
+    if "console_db" not in g:
+        g.console_db = current_app.extensions["sessions"]()
+    return g.console_db
+
+
+def _close_db(_error=None) -> None:
+    database = g.pop("console_db", None)
+    if database is not None:
+        database.close()
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def start(user: User) -> None:
+    """A fresh session (a new CSRF token too) for a user who just proved who they are."""
+    session.clear()
+    now = int(time.time())
+    session.update(uid=user.id, pw=_fingerprint(user), login_at=now, seen_at=now, language=user.language)
+    g.user = user
+
+
+def end(language: str | None = None) -> None:
+    session.clear()
+    if language:
+        session["language"] = language  # the login page keeps speaking the user's language
+    g.user = None
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        g.user = _load()
+    return g.user
+
+
+def _load() -> User | None:
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    config, now = current_app.config["HOTLINE"], time.time()
+    user = db().get(User, uid)
+    language = user.language if user is not None else None
+    if now - session.get("login_at", 0) > config.CONSOLE_SESSION_MAX_AGE or \
+            now - session.get("seen_at", 0) > config.CONSOLE_SESSION_IDLE:
+        g.session_expired = True
+        end(language)
+        return None
+    if user is None or not user.active or session.get("pw") != _fingerprint(user):
+        end(language)
+        return None
+    return user
+
+
+def requires(*roles: str, json: bool = False):
+    """Guard a console view: log in first (302 to the login page, or 401 for JSON), then the role (403)."""
+    unknown = set(roles) - set(ROLES)
+    if not roles or unknown:
+        raise ValueError(f"requires() needs roles from {ROLES}, not {sorted(unknown) or 'none'}")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                if json:
+                    return jsonify(error="login required"), 401
+                if g.get("session_expired"):
+                    flash(_("Your session has ended. Please log in again."), "info")
+                target = request.full_path if request.method == "GET" else None
+                return redirect(url_for("console.login", next=target))
+            if user.role not in roles:
+                if json:
+                    return jsonify(error="forbidden"), 403
+                abort(403)
+            if not json:
+                session["seen_at"] = int(time.time())
+            return view(*args, **kwargs)
+
+        guarded.roles = frozenset(roles)
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Mark a view that needs no login (the login page itself)."""
+    view.public = True
+    return view
+
+
+@bp.before_request
+def every_view_is_guarded():
+    """Fail closed: a console view without `requires` or `public` answers 403 to everyone."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and not (getattr(view, "roles", None) or getattr(view, "public", False)):
+        abort(403)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """Only a path inside the console may be a redirect target (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/console") and "\\" not in target:
+            return target
+    return default
+
+
+def scoped_calls(statement, user: User):
+    """A field officer sees the calls of their provinces only (a call with no province is nobody's yet)."""
+    if user.role == "field_officer":
+        return statement.where(Call.province_code.in_(list(user.provinces or [])))
+    return statement
+
+
+def scoped_cases(statement, user: User):
+    if user.role == "field_officer":
+        return statement.where(Case.province_code.in_(list(user.provinces or [])))
+    return statement
+
+
+def visible_call(call_id: int, user: User, lock: bool = False) -> Call:
+    """The call if this user may see it; 404 otherwise, so another province's calls do not even exist.
+
+    `lock` holds the row until commit, as the webhooks do, so an operator's change and a webhook's
+    change to one call wait for each other instead of overwriting each other.
+    """
+    call = db().scalar(select(Call).where(Call.id == call_id).with_for_update()) if lock else db().get(Call, call_id)
+    if call is None or user.role == "field_officer" and call.province_code not in (user.provinces or []):
+        abort(404)
+    return call

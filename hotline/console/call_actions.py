@@ -1,0 +1,105 @@
+"""What staff do to a call: write a note (edits are new versions), set kind/province/urgency, open a case."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from hotline.telephony.intake import _queue_case as queue_case  # the intake's own: open the case, write the outbox item
+from models import Annotation, Case, utcnow
+from workers import outbox
+
+from . import bp
+from .access import EVERYONE, STAFF, current_user, db, requires, visible_call
+from .audit import record
+from .call_page import render_call
+from .forms import CallDetailsForm, NoteForm
+
+log = logging.getLogger(__name__)
+EDIT_OTHERS = ("supervisor", "admin")  # may correct someone else's note (a new version; the old one stays)
+
+
+def _back(call_id: int, anchor: str):
+    return redirect(url_for("console.call", call_id=call_id, _anchor=anchor))
+
+
+@bp.post("/calls/<int:call_id>/notes")
+@requires(*EVERYONE)
+def add_note(call_id: int):
+    user, call = current_user(), visible_call(call_id, current_user())
+    form = NoteForm()
+    old = db().get(Annotation, int(form.supersedes.data)) if (form.supersedes.data or "").isdigit() else None
+    edited = old is not None and db().scalar(select(Annotation.id).where(Annotation.supersedes_id == old.id)) is not None
+    may_edit = old is not None and (old.author_id == user.id or user.role in EDIT_OTHERS)
+    # Errors show beside the note's own edit form when the page shows one, else above the new-note form.
+    error_for = old.id if may_edit and old.call_id == call.id and not edited else None
+    if not form.validate():
+        return render_call(call, 400, note_form=form, note_error_for=error_for)
+    if form.supersedes.data:
+        if old is None or old.call_id != call.id:
+            form.form_errors.append(_("That note does not belong to this call."))
+        elif not may_edit:
+            form.form_errors.append(_("Only its author or a supervisor may edit a note."))
+        elif edited:
+            form.form_errors.append(_("Someone edited this note meanwhile: edit the newest version."))
+        if form.form_errors:
+            return render_call(call, 400, note_form=form, note_error_for=error_for)
+    db().add(Annotation(call_id=call.id, author_id=user.id, body=form.body.data.strip(),
+                        supersedes_id=old.id if old else None, created_at=utcnow()))
+    db().commit()
+    flash(_("Note saved."), "success")
+    return _back(call.id, "notes")
+
+
+@bp.post("/calls/<int:call_id>/details")
+@requires(*STAFF)
+def set_details(call_id: int):
+    user, call = current_user(), visible_call(call_id, current_user(), lock=True)
+    form = CallDetailsForm()
+    if not form.validate():
+        return render_call(call, 400, details_form=form)
+    changes = []
+    for field, attribute, default in (("category", "category", None), ("province", "province_code", None),
+                                      ("urgency", "urgency", "normal")):
+        old, new = getattr(call, attribute) or default, getattr(form, field).data or None
+        if new != old:
+            changes.append(f"{attribute}: {old or '-'} -> {new or '-'}")
+            setattr(call, attribute, new)
+    if not changes:
+        flash(_("Nothing changed."), "info")
+        return _back(call.id, "details")
+    if any(change.startswith("province_code") for change in changes):
+        call.province_source, call.district_code = "operator", None
+    record(db(), "edit_call", user, target=f"call:{call.id}", reason="; ".join(changes))
+    db().commit()
+    flash(_("Call details saved."), "success")
+    return _back(call.id, "details")
+
+
+@bp.post("/calls/<int:call_id>/case")
+@requires(*STAFF)
+def open_case(call_id: int):
+    user, call = current_user(), visible_call(call_id, current_user(), lock=True)
+    database = db()
+    existing = database.scalar(select(Case).where(Case.call_id == call.id))
+    if existing is not None:
+        flash(_("This call already has case %(reference)s.", reference=existing.reference), "info")
+        return _back(call.id, "case")
+    try:
+        job_ids = queue_case(database, call)
+        case = database.scalars(select(Case).where(Case.call_id == call.id)).one()
+        record(database, "open_case", user, target=f"call:{call.id}", reason=case.reference)
+        database.commit()
+    except IntegrityError:  # someone else opened it at the same moment
+        database.rollback()
+        flash(_("This call already has a case."), "info")
+        return _back(call.id, "case")
+    try:
+        outbox.dispatch(database, current_app.extensions["redis"], job_ids)
+    except SQLAlchemyError:
+        log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
+    flash(_("Case %(reference)s opened; the province's team will be alerted.", reference=case.reference), "success")
+    return _back(call.id, "case")

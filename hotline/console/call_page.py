@@ -1,0 +1,96 @@
+"""One call: timeline, IVR path in words, recording, the caller's earlier calls and cases, notes.
+
+The caller's number is masked for everyone; the 1300 centre's staff may reveal it once,
+with a reason, and the reveal is audited.
+"""
+from __future__ import annotations
+
+from flask import make_response, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from models import Annotation, Call, Case
+
+from . import bp
+from .access import EVERYONE, STAFF, current_user, db, requires, scoped_calls, visible_call
+from .audit import record
+from .forms import CallDetailsForm, NoteForm, RevealForm
+from .ivr_words import NODE, describe_path
+from .words import say
+
+EARLIER_LIMIT = 20
+
+
+def notes(call: Call) -> list[tuple[Annotation, list[Annotation]]]:
+    """The notes in force (newest version of each), each with its earlier versions, oldest note first."""
+    rows = db().scalars(select(Annotation).where(Annotation.call_id == call.id).order_by(Annotation.id)).all()
+    by_id = {note.id: note for note in rows}
+    superseded = {note.supersedes_id for note in rows if note.supersedes_id}
+    current = [note for note in rows if note.id not in superseded]
+    threads = []
+    for note in current:
+        history, earlier = [], by_id.get(note.supersedes_id)
+        while earlier is not None:
+            history.append(earlier)
+            earlier = by_id.get(earlier.supersedes_id)
+        threads.append((note, history))
+    threads.sort(key=lambda thread: (thread[1][-1] if thread[1] else thread[0]).id)
+    return threads
+
+
+def event_detail(event) -> str:
+    """A webhook in a few words; never its raw parameters (they hold the caller's number)."""
+    params = event.params or {}
+    if event.kind == "status":
+        return say("call_status", params.get("CallStatus"))
+    if event.kind == "ivr":
+        node = event.key.split(":")[2] if event.key.count(":") >= 3 else ""
+        return f"{NODE.get(node, node)}: {params.get('Digits') or '–'}"
+    if event.kind == "recording":
+        return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()
+    if event.kind == "fallback":
+        return _("Twilio error %(code)s", code=params.get("ErrorCode", "?"))
+    return ""
+
+
+def earlier_calls(call: Call) -> list[tuple[Call, str | None]]:
+    """Other calls from the same number (that this user may see), newest first, with their case reference."""
+    if not call.from_e164:
+        return []
+    statement = scoped_calls(select(Call, Case.reference).outerjoin(Case, Case.call_id == Call.id), current_user())
+    return db().execute(statement.where(Call.from_e164 == call.from_e164, Call.id != call.id)
+                        .order_by(Call.started_at.desc(), Call.id.desc()).limit(EARLIER_LIMIT)).all()
+
+
+def render_call(call: Call, status: int = 200, revealed: str | None = None, **forms):
+    user = current_user()
+    details = forms.get("details_form") or CallDetailsForm(
+        category=call.category or "", province=call.province_code or "", urgency=call.urgency or "normal")
+    context = dict(
+        call=call, case=db().scalar(select(Case).where(Case.call_id == call.id)), path=describe_path(call.ivr_path),
+        events=[(event, event_detail(event)) for event in call.events], earlier=earlier_calls(call), notes=notes(call), staff=user.role in STAFF,
+        revealed=revealed, reveal_form=forms.get("reveal_form") or RevealForm(),
+        note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),
+    )
+    return make_response(render_template("console/call.html", **context), status)
+
+
+@bp.get("/calls/<int:call_id>")
+@requires(*EVERYONE)
+def call(call_id: int):
+    return render_call(visible_call(call_id, current_user()))
+
+
+@bp.post("/calls/<int:call_id>/reveal")
+@requires(*STAFF)
+def reveal(call_id: int):
+    user, call = current_user(), visible_call(call_id, current_user())
+    form = RevealForm()
+    if call.caller_withheld or not (call.from_e164 or call.from_raw):
+        form.form_errors.append(_("This call has no number to reveal."))
+        return render_call(call, 400, reveal_form=form)
+    if not form.validate():
+        return render_call(call, 400, reveal_form=form)
+    record(db(), "reveal_number", user, target=f"call:{call.id}", reason=form.reason.data.strip())
+    db().commit()
+    return render_call(call, revealed=call.from_e164 or call.from_raw)

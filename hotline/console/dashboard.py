@@ -1,0 +1,67 @@
+"""The dashboard: calls in progress, today's calls and cases, red alerts, an SLA clock per open case.
+
+The page renders once; then `live.json` sends the same sections as HTML every few seconds,
+with an ETag, so an unchanged dashboard costs a 304 on a slow line.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, jsonify, render_template, request
+from sqlalchemy import func, or_, select
+
+from models import Call, Case, utcnow
+from models.calls import FINAL_STATUSES
+from models.cases import OPEN_STATUSES
+
+from . import bp
+from .access import EVERYONE, current_user, db, requires, scoped_calls, scoped_cases
+from .i18n import day_bounds, today
+
+LIVE_WINDOW = timedelta(hours=4)  # a call "in progress" longer than this lost its final status callback
+LIST_SIZE = 50
+SECTIONS = ("summary", "alerts", "in-progress", "open-cases", "recent-calls")
+
+
+def snapshot(now: datetime) -> dict:
+    user, database = current_user(), db()
+    start, end = day_bounds(today(now))
+    calls, cases = scoped_calls(select(Call), user), scoped_cases(select(Case), user)
+    open_cases = cases.where(Case.status.in_(OPEN_STATUSES))
+    alerts = open_cases.where(Case.status.in_(["new", "escalating"]),
+                              or_(Case.unacknowledged.is_(True), Case.sla_due_at < now))
+    count = lambda statement: database.scalar(select(func.count()).select_from(statement.subquery()))  # noqa: E731
+    return {
+        "in_progress": database.scalars(calls.where(Call.status.not_in(FINAL_STATUSES), Call.started_at >= now - LIVE_WINDOW)
+                                        .order_by(Call.started_at.desc(), Call.id.desc()).limit(LIST_SIZE)).all(),
+        "calls_today": count(calls.where(Call.started_at >= start, Call.started_at < end)),
+        "cases_today": count(cases.where(Case.created_at >= start, Case.created_at < end)),
+        "recent_calls": database.scalars(calls.where(Call.started_at >= start, Call.started_at < end)
+                                         .order_by(Call.started_at.desc(), Call.id.desc()).limit(10)).all(),
+        "alerts": database.scalars(alerts.order_by(Case.created_at.asc()).limit(LIST_SIZE)).all(),
+        "open_cases": database.scalars(open_cases.order_by(Case.sla_due_at.is_(None), Case.sla_due_at.asc(),
+                                                           Case.created_at.desc()).limit(LIST_SIZE)).all(),
+        "open_count": count(open_cases),
+        "now": now,
+    }
+
+
+@bp.get("/")
+@requires(*EVERYONE)
+def dashboard():
+    return render_template("console/dashboard.html", live=snapshot(utcnow()),
+                           poll_seconds=current_app.config["HOTLINE"].CONSOLE_POLL_SECONDS)
+
+
+@bp.get("/live.json")
+@requires(*EVERYONE, json=True)
+def live():
+    data = snapshot(utcnow())
+    template = current_app.jinja_env.get_template("console/_live.html")
+    context = {"live": data}
+    current_app.update_template_context(context)  # the context processors: user, say, csrf_token ...
+    module = template.make_module(context)
+    sections = {name: str(getattr(module, name.replace("-", "_"))(data)) for name in SECTIONS}
+    response = jsonify(sections=sections, alerts=len(data["alerts"]), in_progress=len(data["in_progress"]))
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,96 @@
+"""The console's forms; every POST form carries the CSRF token (FlaskForm renders it)."""
+from __future__ import annotations
+
+import geothai
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from .words import choices
+
+REQUIRED = _l("Please fill in this field.")
+
+
+def listed(form, field) -> None:
+    """A select's value must be one of its choices (in our words: WTForms has no Thai)."""
+    if field.data not in {value for value, _label in field.choices}:
+        raise ValidationError(_l("Choose one of the options."))
+
+
+class Select(SelectField):
+    def __init__(self, label, **kwargs):
+        super().__init__(label, validate_choice=False, validators=[listed], **kwargs)
+
+
+class Day(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Use a date like 2026-11-25."))) from error
+
+
+def province_choices() -> list[tuple[str, str]]:
+    thai = str(get_locale()) == "th"
+    provinces = sorted(geothai.provinces(), key=lambda p: p.name_th if thai else p.name_en)
+    return [(p.code, p.name_th if thai else p.name_en) for p in provinces]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class RevealForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you need the number?"), validators=[
+        DataRequired(REQUIRED), Length(min=5, max=500, message=_l("Write between 5 and 500 characters."))])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[
+        DataRequired(REQUIRED), Length(max=5000, message=_l("A note may be at most 5,000 characters."))])
+    supersedes = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+
+
+class CallDetailsForm(FlaskForm):
+    category = Select(_l("Kind of trafficking"))
+    province = Select(_l("Province"))
+    urgency = Select(_l("Urgency"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", _l("not known yet"))] + choices("kind")
+        self.province.choices = [("", _l("not known yet"))] + province_choices()
+        self.urgency.choices = choices("urgency")
+
+
+class CallFilters(Form):
+    """The calls list's filters: a GET form, so no CSRF token."""
+
+    date_from = Day(_l("From"), validators=[Optional()])
+    date_to = Day(_l("To"), validators=[Optional()])
+    status = Select(_l("Status"))
+    language = Select(_l("Language"))
+    category = Select(_l("Kind"))
+    province = Select(_l("Province"))
+
+    def __init__(self, *args, provinces: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _l("any"))]
+        self.status.choices = anything + choices("call_status")
+        self.language.choices = anything + choices("language")
+        self.category.choices = anything + choices("kind")
+        every = province_choices()
+        self.province.choices = anything + [c for c in every if provinces is None or c[0] in provinces]
+
+    def values(self) -> dict:
+        """The valid filters only, as URL parameters (an invalid one is dropped and shown as an error)."""
+        out = {}
+        for name in ("date_from", "date_to", "status", "language", "category", "province"):
+            field = getattr(self, name)
+            if field.data and not field.errors:
+                out[name] = field.data.isoformat() if name.startswith("date") else field.data
+        return out

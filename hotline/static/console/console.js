@@ -1,0 +1,74 @@
+/* The console's only script: SLA clocks and call timers tick, and the dashboard asks for news.
+   Everything works without it; it just keeps the dashboard fresh without reloading the page. */
+(function () {
+  "use strict";
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function span(seconds) {
+    var s = Math.floor(Math.abs(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return (h ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var left = (Date.parse(el.getAttribute("data-due")) - now) / 1000;
+      var words = el.getAttribute(left < 0 ? "data-overdue" : "data-left") || "{t}";
+      el.textContent = words.replace("{t}", span(left));
+      el.classList.toggle("overdue", left < 0);
+    });
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = span((now - Date.parse(el.getAttribute("data-since"))) / 1000);
+    });
+  }
+
+  function poll(root) {
+    var url = root.getAttribute("data-live-url"), every = 1000 * (+root.getAttribute("data-poll") || 10);
+    var status = document.getElementById("live-status"), etag = null, delay = every;
+
+    function say(text) { if (status) { status.textContent = text; } }
+
+    function next() { window.setTimeout(ask, delay); }
+
+    function ask() {
+      if (document.hidden) { next(); return; }
+      var headers = { "Accept": "application/json" };
+      if (etag) { headers["If-None-Match"] = etag; }
+      fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" }).then(function (response) {
+        if (response.status === 401) {
+          window.location.assign(root.getAttribute("data-login-url"));
+          return null;
+        }
+        if (response.status === 304) { return null; }
+        if (!response.ok) { throw new Error(String(response.status)); }
+        etag = response.headers.get("ETag");
+        return response.json();
+      }).then(function (data) {
+        if (data) {
+          Object.keys(data.sections).forEach(function (name) {
+            var el = document.getElementById("live-" + name);
+            if (el) { el.innerHTML = data.sections[name]; }  // server-rendered and escaped
+          });
+          tick();
+        }
+        delay = every;
+        say(root.getAttribute("data-updated").replace("{t}", new Date().toLocaleTimeString()));
+        next();
+      }).catch(function () {
+        delay = Math.min(delay * 2, 60000);  // a slow or broken line: ask less often
+        say(root.getAttribute("data-offline"));
+        next();
+      });
+    }
+    next();
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { delay = every; } });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    window.setInterval(tick, 1000);
+    var live = document.querySelector("[data-live-url]");
+    if (live && window.fetch) { poll(live); }
+  });
+})();

@@ -1,0 +1,72 @@
+"""Helpers for console tests: a browser-like client that carries CSRF tokens, users and calls."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from itertools import count
+
+from werkzeug.security import generate_password_hash
+
+from models import Call, User
+
+PASSWORD = "correct horse battery"
+# The production cost is scrypt n=32768 (about 0.3 s a check); tests use a cheaper one.
+FAST_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+ROLES = {"operator": [], "supervisor": [], "admin": [], "field_officer": ["50"]}
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+SIDS = count(1)
+
+
+class Browser:
+    """A test client that logs in through the form and sends the page's CSRF token with every POST."""
+
+    def __init__(self, client, language: str | None = "en"):
+        self.client = client
+        self.token: str | None = None
+        self.headers = {"Accept-Language": language} if language else {}  # before login; then the user's own
+
+    def get(self, path: str, headers: dict | None = None, **kwargs):
+        response = self.client.get(path, headers={**self.headers, **(headers or {})}, **kwargs)
+        self._remember(response)
+        return response
+
+    def post(self, path: str, data: dict | None = None, token: bool = True, headers: dict | None = None, **kwargs):
+        if token and self.token is None:
+            self.get("/console/login")
+        data = {**({"csrf_token": self.token} if token else {}), **(data or {})}
+        response = self.client.post(path, data=data, headers={**self.headers, **(headers or {})}, **kwargs)
+        self._remember(response)
+        return response
+
+    def login(self, username: str, password: str = PASSWORD, **kwargs):
+        self.get("/console/login")
+        response = self.post("/console/login", {"username": username, "password": password}, **kwargs)
+        self.token = None  # a login starts a new session, with a new token
+        if response.status_code == 302:
+            self.get("/console/")
+        return response
+
+    def _remember(self, response) -> None:
+        if response.mimetype == "text/html":
+            found = TOKEN.search(response.get_data(as_text=True))
+            if found:
+                self.token = found[1]
+
+
+def add_user(db, username: str, role: str, provinces: list[str] | None = None, language: str = "en") -> User:
+    user = User(username=username, password_hash=FAST_HASH, role=role, provinces=provinces or [], language=language,
+                active=True)
+    db.add(user)
+    db.commit()
+    return user
+
+
+def add_call(db, **fields) -> Call:
+    values = dict(call_sid=f"CA{next(SIDS):032d}", status="completed", from_raw="+66812345678",
+                  from_e164="+66812345678", language="th", ivr_path=[], province_code="50",
+                  started_at=datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc))
+    values.update(fields)
+    call = Call(**values)
+    db.add(call)
+    db.commit()
+    return call

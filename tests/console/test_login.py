@@ -1,0 +1,198 @@
+"""Logging in and out, session expiry, the login rate limit, cookies and CSRF."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import time_machine
+from console_support import PASSWORD, Browser
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from hotline import create_app
+from hotline.config import Config
+from models import AuditEntry, User
+from support import call_params
+
+START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+
+
+def audit(db, action: str) -> list[AuditEntry]:
+    db.expire_all()
+    return db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
+def test_a_page_sends_a_stranger_to_the_login_page(browser):
+    response = browser.get("/console/calls?status=completed")
+    assert response.status_code == 302
+    assert response.location.startswith("/console/login?next=")
+
+
+def test_an_operator_logs_in_and_lands_where_they_were_going(browser, users, db):
+    browser.get("/console/calls")
+    response = browser.post("/console/login?next=/console/calls", {"username": "Operator ", "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/console/calls"
+    assert browser.get("/console/calls").status_code == 200
+    [entry] = audit(db, "login")
+    assert entry.user_id == users["operator"].id and entry.ip == "127.0.0.1"
+    assert db.get(User, users["operator"].id).last_login_at is not None
+
+
+def test_the_next_page_must_be_inside_the_console(app, users):
+    for target in ("https://evil.example/", "//evil.example/x", "/voice/incoming", "/console\\@evil.example"):
+        browser = Browser(app.test_client())
+        response = browser.post(f"/console/login?next={target}", {"username": "operator", "password": PASSWORD})
+        assert response.location == "/console/", target
+
+
+def test_a_wrong_password_is_refused_on_the_form_and_audited(browser, users, db):
+    response = browser.login("operator", "not the password")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.get_data(as_text=True)
+    assert browser.get("/console/").status_code == 302
+    [entry] = audit(db, "login_failed")
+    assert entry.user_id == users["operator"].id and entry.reason == "wrong password"
+
+
+def test_an_unknown_user_gets_the_same_answer(browser, users, db):
+    response = browser.login("nobody", PASSWORD)
+    assert response.status_code == 401 and "Wrong username or password." in response.get_data(as_text=True)
+    assert audit(db, "login_failed")[0].reason == "unknown user"
+
+
+def test_an_inactive_user_cannot_log_in(browser, users, db):
+    db.get(User, users["operator"].id).active = False
+    db.commit()
+    assert browser.login("operator").status_code == 401
+
+
+def test_logout_ends_the_session(as_role, db):
+    browser = as_role("supervisor")
+    response = browser.post("/console/logout")
+    assert response.status_code == 302 and response.location == "/console/login"
+    assert browser.get("/console/").status_code == 302
+    assert len(audit(db, "logout")) == 1
+
+
+def test_logging_out_needs_a_post_with_a_token(as_role):
+    browser = as_role("operator")
+    assert browser.get("/console/logout").status_code == 405
+    assert browser.post("/console/logout", token=False).status_code == 400
+    assert browser.get("/console/").status_code == 200
+
+
+def test_thirty_idle_minutes_end_a_session(app, users):
+    with time_machine.travel(START, tick=False) as clock:
+        browser = Browser(app.test_client())
+        browser.login("operator")
+        clock.shift(timedelta(minutes=29))
+        assert browser.get("/console/").status_code == 200
+        clock.shift(timedelta(minutes=29))
+        assert browser.get("/console/").status_code == 200  # activity keeps it alive
+        clock.shift(timedelta(minutes=31))
+        response = browser.get("/console/calls")
+        assert response.status_code == 302 and "/console/login" in response.location
+        page = browser.get(response.location).get_data(as_text=True)
+        assert "Your session has ended" in page
+
+
+def test_polling_is_not_activity(app, users):
+    with time_machine.travel(START, tick=False) as clock:
+        browser = Browser(app.test_client())
+        browser.login("operator")
+        for _ in range(3):
+            clock.shift(timedelta(minutes=9))
+            assert browser.get("/console/live.json").status_code == 200
+        clock.shift(timedelta(minutes=4))
+        assert browser.get("/console/live.json").status_code == 401  # 31 minutes with no page or form
+
+
+def test_eight_hours_end_a_session_however_busy(app, users):
+    with time_machine.travel(START, tick=False) as clock:
+        browser = Browser(app.test_client())
+        browser.login("operator")
+        for _ in range(16):
+            clock.shift(timedelta(minutes=29))
+            assert browser.get("/console/").status_code == 200
+        clock.shift(timedelta(minutes=17))  # 8 h 1 min after logging in
+        assert browser.get("/console/").status_code == 302
+
+
+def test_a_new_password_ends_sessions_made_with_the_old_one(as_role, db, users):
+    browser = as_role("operator")
+    db.get(User, users["operator"].id).password_hash = generate_password_hash("another password", method="scrypt:1024:8:1")
+    db.commit()
+    assert browser.get("/console/").status_code == 302
+
+
+def test_five_failures_lock_the_username_from_that_address_for_fifteen_minutes(app, users, db):
+    with time_machine.travel(START, tick=False) as clock:
+        browser = Browser(app.test_client())
+        for _ in range(5):
+            assert browser.login("operator", "guess").status_code == 401
+        response = browser.login("operator", PASSWORD)  # even the right password
+        assert response.status_code == 429
+        assert "Too many failed attempts" in response.get_data(as_text=True)
+        assert len(audit(db, "login_blocked")) == 1
+        other_address = Browser(app.test_client())
+        assert other_address.login("operator", PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
+        assert Browser(app.test_client()).login("supervisor", PASSWORD).status_code == 302
+        clock.shift(timedelta(minutes=16))
+        assert Browser(app.test_client()).login("operator", PASSWORD).status_code == 302
+
+
+def test_the_limit_is_kept_in_redis_when_there_is_one(config, redis_url, users):
+    config.REDIS_URL = redis_url
+    app = create_app(config)
+    first, second = Browser(app.test_client()), Browser(app.test_client())
+    for _ in range(5):
+        assert first.login("operator", "guess").status_code == 401
+    app.extensions.pop("console_login_throttle")  # another web worker: nothing in its memory
+    assert second.login("operator", PASSWORD).status_code == 429
+    app.extensions["engine"].dispose()
+
+
+def test_a_success_forgets_earlier_failures(browser, users):
+    for _ in range(4):
+        browser.login("operator", "guess")
+    assert browser.login("operator").status_code == 302
+    browser.post("/console/logout")
+    for _ in range(4):
+        assert browser.login("operator", "guess").status_code == 401
+
+
+def test_forms_without_a_csrf_token_are_refused(browser, users, db):
+    response = browser.post("/console/login", {"username": "operator", "password": PASSWORD}, token=False)
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    response = browser.post("/console/login", {"username": "operator", "password": PASSWORD, "csrf_token": "forged"},
+                            token=False)
+    assert response.status_code == 400
+    assert audit(db, "login") == []
+
+
+def test_twilio_webhooks_need_no_csrf_token(twilio):
+    assert twilio.post("/voice/incoming", call_params()).status_code == 200
+    response = twilio.post("/sms/incoming", {"MessageSid": "SM" + "1" * 32, "From": "+66800000011", "Body": "hello"})
+    assert response.status_code == 200
+
+
+def test_session_cookie_flags(browser, users):
+    browser.get("/console/login")
+    browser.post("/console/login", {"username": "operator", "password": PASSWORD})
+    cookie = browser.client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_the_session_cookie_is_secure_outside_development(config):
+    production = Config(**{**config.__dict__, "ENV": "production", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                           "OPERATOR_DIAL_TARGET": "+6621234567", "REDIS_URL": "redis://127.0.0.1:6379/0",
+                           "TWILIO_FROM_NUMBER": "+6621234568"})
+    production.check()
+    app = create_app(production)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert create_app(config).config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_post_to_no_route_is_answered_by_routing_not_csrf(client):
+    assert client.post("/console/nowhere").status_code == 404
+    assert client.delete("/console/login").status_code == 405

@@ -1,0 +1,85 @@
+"""Every console route, walked as a stranger and as every role: one table, so a new route without a rule fails."""
+from __future__ import annotations
+
+import pytest
+from console_support import Browser, add_call
+
+from models import ROLES
+
+STAFF = {"operator", "supervisor", "admin"}
+EVERYONE = STAFF | {"field_officer"}
+PUBLIC = "public"
+
+# endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province.
+ROUTES = {
+    "console.login": ("GET", "/console/login", PUBLIC, None),
+    "console.logout": ("POST", "/console/logout", EVERYONE, {}),
+    "console.dashboard": ("GET", "/console/", EVERYONE, None),
+    "console.live": ("GET", "/console/live.json", EVERYONE, None),
+    "console.calls": ("GET", "/console/calls", EVERYONE, None),
+    "console.call": ("GET", "/console/calls/{call}", EVERYONE, None),
+    "console.reveal": ("POST", "/console/calls/{call}/reveal", STAFF, {"reason": "caller asked to be called back"}),
+    "console.recording": ("GET", "/console/calls/{call}/recording", EVERYONE, None),
+    "console.add_note": ("POST", "/console/calls/{call}/notes", EVERYONE, {"body": "spoke to the caller"}),
+    "console.set_details": ("POST", "/console/calls/{call}/details", STAFF,
+                            {"category": "forced_labour", "province": "50", "urgency": "normal"}),
+    "console.open_case": ("POST", "/console/calls/{call}/case", STAFF, {}),
+    "console.preferences": ("POST", "/console/preferences", EVERYONE, {"calendar": "be"}),
+    "console.audit": ("GET", "/console/audit", {"admin"}, None),
+}
+JSON = {"console.live"}
+
+
+def test_every_console_route_has_a_rule(app):
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")}
+    missing = sorted(set(rules) - set(ROUTES))
+    assert not missing, f"console routes without a row in ROUTES: {missing}"
+    assert not sorted(set(ROUTES) - set(rules)), "ROUTES names a route that no longer exists"
+    for endpoint, (method, *_rest) in ROUTES.items():
+        assert method in rules[endpoint].methods, endpoint
+
+
+def test_every_console_view_is_guarded(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("console."):
+            assert getattr(view, "roles", None) or getattr(view, "public", False), endpoint
+            expected = ROUTES[endpoint][2]
+            if expected != PUBLIC:
+                assert set(view.roles) == expected, endpoint
+
+
+def _request(browser: Browser, endpoint: str, call_id: int):
+    method, path, _roles, data = ROUTES[endpoint]
+    path = path.format(call=call_id)
+    return browser.get(path) if method == "GET" else browser.post(path, data)
+
+
+def test_a_stranger_is_sent_to_log_in(app, db):
+    call = add_call(db)
+    for endpoint, (_method, _path, roles, _data) in ROUTES.items():
+        response = _request(Browser(app.test_client()), endpoint, call.id)
+        if roles == PUBLIC:
+            assert response.status_code == 200, endpoint
+        elif endpoint in JSON:
+            assert response.status_code == 401 and response.json == {"error": "login required"}, endpoint
+        else:
+            assert response.status_code == 302 and response.location.startswith("/console/login"), endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
+    call = add_call(db, province_code="50", recording_sid="RE" + "1" * 32,
+                    recording_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
+    for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
+        roles = ROUTES[endpoint][2]
+        response = _request(as_role(role), endpoint, call.id)
+        if roles == PUBLIC:
+            assert response.status_code in (200, 302), endpoint
+        elif role in roles:
+            assert response.status_code not in (401, 403), (endpoint, response.status_code)
+            if endpoint != "console.logout":
+                assert "/console/login" not in (response.location or ""), endpoint
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+            if endpoint in JSON:
+                assert response.json == {"error": "forbidden"}
