@@ -15,6 +15,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.SECRET_KEY, MAX_CONTENT_LENGTH=config.MAX_CONTENT_LENGTH,
                       TESTING=config.TESTING, HOTLINE=config)
     register_proxy(app, config)
+    register_security_headers(app, config)
     register_extensions(app, config)
     register_blueprints(app)
     register_commands(app)
@@ -25,6 +26,19 @@ def register_proxy(app: Flask, config: Config) -> None:
     if config.PROXY_FIX_X_FOR:
         n = config.PROXY_FIX_X_FOR
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+
+def register_security_headers(app: Flask, config: Config) -> None:
+    """Baseline for every answer; the console adds its Content-Security-Policy."""
+
+    @app.after_request
+    def safe(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not config.development:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
 
 
 def register_extensions(app: Flask, config: Config) -> None:
@@ -39,16 +53,14 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, health, telephony
+    from . import api, console, health, telephony
     from .telephony import sms
 
     app.register_blueprint(health.bp)
     app.register_blueprint(telephony.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
-    from . import console  # operator pages, with their CSRF, sessions, Thai/English and `flask users`
-
-    console.init_app(app)
+    console.init_app(app)  # operator pages, with their CSRF, sessions, Thai/English and `flask users`
 
 
 def register_commands(app: Flask) -> None:

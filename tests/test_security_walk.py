@@ -57,3 +57,12 @@ def test_a_stranger_never_gets_into_the_console(app, client):
             assert response.status_code in {302, 400, 401, 403}, (endpoint, method, response.status_code)
             if response.status_code == 302:
                 assert "/console/login" in response.headers["Location"]
+
+
+def test_every_answer_carries_headers_that_keep_browsers_safe(client, twilio):
+    for response in (client.get("/healthz"), client.get("/api/v1/cases"), twilio.post("/voice/incoming", call_params()),
+                     client.get("/console/login")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in client.get("/console/login").headers["Content-Security-Policy"]
