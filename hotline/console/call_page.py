@@ -45,6 +45,8 @@ def event_detail(event) -> str:
         return say("call_status", params.get("CallStatus"))
     if event.kind == "ivr":
         node = event.key.split(":")[2] if event.key.count(":") >= 3 else ""
+        if params.get("RecordingSid"):
+            return f"{NODE.get(node, node)}: " + _("%(n)s s", n=params.get("RecordingDuration", "?"))
         return f"{NODE.get(node, node)}: {params.get('Digits') or '–'}"
     if event.kind == "recording":
         return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()

@@ -12,7 +12,7 @@ RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "2"
 
 def test_the_menu_path_and_timeline_in_words(as_role, db):
     call = add_call(db, ivr_path=["language:2", "main:1", "kind:3", "where:50200", "consent:2", "message:recorded",
-                                  "kind:7x", "operator:busy", "main:too-long"])
+                                  "kind:7x", "operator:busy", "main:too-long", "goodbye:-"])
     db.add(CallEvent(call_id=call.id, key="ivr:3:kind:1", kind="ivr", params={"Digits": "3", "From": "+66812345678"}))
     db.add(CallEvent(call_id=call.id, key="status:completed:4", kind="status", params={"CallStatus": "completed"}))
     db.commit()
@@ -21,7 +21,7 @@ def test_the_menu_path_and_timeline_in_words(as_role, db):
                   "Kind of trafficking — 3: Forced labour or services", "Postcode — 50200 (Chiang Mai)",
                   "Call back on this number — 2: no", "Voice message — left a message",
                   "pressed 7x, which is not an option", "Operator — not reached (busy)",
-                  "Main menu: the call went on too long"):
+                  "Main menu: the call went on too long", "Goodbye — heard the case reference"):
         assert words in page, words
     assert "Kind of trafficking: 3" in page and "completed" in page
     assert "+66812345678" not in page  # the events' raw parameters are not shown

@@ -23,6 +23,13 @@
     });
   }
 
+  function bangkokTime() {  // every time on the console is Bangkok time, whatever the computer's zone
+    try {
+      return new Date().toLocaleTimeString(document.documentElement.lang || "th",
+        { timeZone: "Asia/Bangkok", hour12: false });
+    } catch (e) { return new Date().toLocaleTimeString(); }
+  }
+
   function poll(root) {
     var url = root.getAttribute("data-live-url"), every = 1000 * (+root.getAttribute("data-poll") || 10);
     var status = document.getElementById("live-status"), etag = null, delay = every;
@@ -53,7 +60,7 @@
           tick();
         }
         delay = every;
-        say(root.getAttribute("data-updated").replace("{t}", new Date().toLocaleTimeString()));
+        say(root.getAttribute("data-updated").replace("{t}", bangkokTime()));
         next();
       }).catch(function () {
         delay = Math.min(delay * 2, 60000);  // a slow or broken line: ask less often
