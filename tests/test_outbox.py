@@ -89,10 +89,10 @@ def test_a_failed_job_is_enqueued_again_by_the_sweep(live, db, monkeypatch):
     urgent_call(twilio)
     from workers import jobs
 
-    monkeypatch.setattr(jobs, "open_case_for_call", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
-    worker = SimpleWorker([queues.queue("urgent", redis)], connection=redis, serializer=JSONSerializer)
-    worker.work(burst=True, max_jobs=1)
-    monkeypatch.undo()
+    with monkeypatch.context() as broken:
+        broken.setattr(jobs, "open_case_for_call", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
+        worker = SimpleWorker([queues.queue("urgent", redis)], connection=redis, serializer=JSONSerializer)
+        worker.work(burst=True, max_jobs=1)
     item = db.scalars(select(OutboxItem)).one()
     job = Job.fetch(item.job_id, connection=redis, serializer=JSONSerializer)
     assert job.get_status() in ("failed", "scheduled")  # Retry puts it back on the schedule

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from hotline.telephony.intake import _queue_case as queue_case  # the intake's own: open the case, write the outbox item
+from hotline.telephony.intake import queue_case  # the intake's own: open the case, write the outbox item
 from models import Annotation, Case, utcnow
 from workers import outbox
 

@@ -85,7 +85,7 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
     if new and (move.open_case or target == "goodbye" and call.topic == "trafficking"):
-        job_ids += _queue_case(session, call)
+        job_ids += queue_case(session, call)
     reference = _case_reference(session, call) if target == "goodbye" else None
     twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice, reference=reference)
     return Outcome(twiml, job_ids)
@@ -101,7 +101,7 @@ def status(session: Session, form: dict, received_at: datetime | None = None) ->
             call.ended_at = call.ended_at or received_at or utcnow()
             call.duration_seconds = _int(form.get("CallDuration"), None)
             if call.topic == "trafficking":
-                job_ids += _queue_case(session, call)
+                job_ids += queue_case(session, call)
     return Outcome(VoiceResponse(), job_ids)
 
 
@@ -156,7 +156,7 @@ def _call(session: Session, form: dict, received_at: datetime) -> Call:
     return session.scalars(locked).one()
 
 
-def _queue_case(session: Session, call: Call) -> list[str]:
+def queue_case(session: Session, call: Call) -> list[str]:
     """Open the case now, so the caller hears its reference; routing and SMS follow in a job."""
     session.flush()
     open_case_for_call(session, call.id)
