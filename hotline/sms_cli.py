@@ -32,6 +32,15 @@ def outbox(limit):
 @click.option("--url", default=None, help="A running service; in-process if omitted.")
 def simulate_reply(sender, body, url):
     """Send a signed "a message comes in" webhook, as Twilio would, and print the answer."""
+    status, text = signed_reply(sender, body, url)
+    click.echo(f"HTTP {status}\n{text}")
+
+
+def signed_reply(sender: str, body: str, url: str | None = None) -> tuple[int, str]:
+    """POST a Twilio-signed incoming SMS to /sms/incoming (a running service, or in-process); its status and body.
+
+    Shared by `flask sms simulate-reply` and the console's dry-run SMS page.
+    """
     config = current_app.config["HOTLINE"]
     base = (url or config.PUBLIC_BASE_URL or "http://localhost").rstrip("/")
     form = {"MessageSid": "SM" + secrets.token_hex(16), "From": sender, "To": config.TWILIO_FROM_NUMBER or "+661300",
@@ -41,9 +50,6 @@ def simulate_reply(sender, body, url):
     if url:
         from hotline.simulator import http_post
 
-        status, text = http_post(base + "/sms/incoming", form, headers)
-    else:
-        response = current_app.test_client().post("/sms/incoming", data=form, headers=headers,
-                                                  base_url=base)
-        status, text = response.status_code, response.get_data(as_text=True)
-    click.echo(f"HTTP {status}\n{text}")
+        return http_post(base + "/sms/incoming", form, headers)
+    response = current_app.test_client().post("/sms/incoming", data=form, headers=headers, base_url=base)
+    return response.status_code, response.get_data(as_text=True)

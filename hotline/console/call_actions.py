@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hotline.telephony.intake import queue_case  # the intake's own: open the case, write the outbox item
-from models import Annotation, Case, utcnow
+from models import Annotation, Call, Case, utcnow
 from workers import outbox
 
 from . import bp
 from .access import EVERYONE, STAFF, current_user, db, requires, visible_call
 from .audit import record
-from .call_page import render_call
+from .call_page import note_owner, render_call
 from .forms import CallDetailsForm, NoteForm
 
 log = logging.getLogger(__name__)
@@ -29,29 +29,41 @@ def _back(call_id: int, anchor: str):
 @bp.post("/calls/<int:call_id>/notes")
 @requires(*EVERYONE)
 def add_note(call_id: int):
-    user, call = current_user(), visible_call(call_id, current_user())
-    form = NoteForm()
+    call = visible_call(call_id, current_user())
+    return write_note(call, lambda status, **forms: render_call(call, status, **forms), lambda: _back(call.id, "notes"))
+
+
+def write_note(owner: Call | Case, render, back):
+    """A new note on a call or a case, or a new version of one (calls and cases share this).
+
+    `render(status, note_form=..., note_error_for=...)` shows the owner's page again with the errors;
+    `back()` is where a saved note leads.
+    """
+    user, form = current_user(), NoteForm()
+    column = note_owner(owner)
     old = db().get(Annotation, int(form.supersedes.data)) if (form.supersedes.data or "").isdigit() else None
+    belongs = old is not None and getattr(old, column.key) == owner.id
     edited = old is not None and db().scalar(select(Annotation.id).where(Annotation.supersedes_id == old.id)) is not None
     may_edit = old is not None and (old.author_id == user.id or user.role in EDIT_OTHERS)
     # Errors show beside the note's own edit form when the page shows one, else above the new-note form.
-    error_for = old.id if may_edit and old.call_id == call.id and not edited else None
+    error_for = old.id if may_edit and belongs and not edited else None
     if not form.validate():
-        return render_call(call, 400, note_form=form, note_error_for=error_for)
+        return render(400, note_form=form, note_error_for=error_for)
     if form.supersedes.data:
-        if old is None or old.call_id != call.id:
-            form.form_errors.append(_("That note does not belong to this call."))
+        if not belongs:
+            form.form_errors.append(_("That note does not belong to this case.") if isinstance(owner, Case)
+                                    else _("That note does not belong to this call."))
         elif not may_edit:
             form.form_errors.append(_("Only its author or a supervisor may edit a note."))
         elif edited:
             form.form_errors.append(_("Someone edited this note meanwhile: edit the newest version."))
         if form.form_errors:
-            return render_call(call, 400, note_form=form, note_error_for=error_for)
-    db().add(Annotation(call_id=call.id, author_id=user.id, body=form.body.data.strip(),
+            return render(400, note_form=form, note_error_for=error_for)
+    db().add(Annotation(**{column.key: owner.id}, author_id=user.id, body=form.body.data.strip(),
                         supersedes_id=old.id if old else None, created_at=utcnow()))
     db().commit()
     flash(_("Note saved."), "success")
-    return _back(call.id, "notes")
+    return back()
 
 
 @bp.post("/calls/<int:call_id>/details")

@@ -21,9 +21,14 @@ from .words import say
 EARLIER_LIMIT = 20
 
 
-def notes(call: Call) -> list[tuple[Annotation, list[Annotation]]]:
+def note_owner(owner: Call | Case):
+    """The Annotation column that ties a note to a call or to a case."""
+    return Annotation.case_id if isinstance(owner, Case) else Annotation.call_id
+
+
+def notes(owner: Call | Case) -> list[tuple[Annotation, list[Annotation]]]:
     """The notes in force (newest version of each), each with its earlier versions, oldest note first."""
-    rows = db().scalars(select(Annotation).where(Annotation.call_id == call.id).order_by(Annotation.id)).all()
+    rows = db().scalars(select(Annotation).where(note_owner(owner) == owner.id).order_by(Annotation.id)).all()
     by_id = {note.id: note for note in rows}
     superseded = {note.supersedes_id for note in rows if note.supersedes_id}
     current = [note for note in rows if note.id not in superseded]

@@ -94,3 +94,54 @@ class CallFilters(Form):
             if field.data and not field.errors:
                 out[name] = field.data.isoformat() if name.startswith("date") else field.data
         return out
+
+
+class CaseFilters(Form):
+    """The cases list's filters (a GET form, no CSRF token); the CSV export takes the same ones."""
+
+    status = Select(_l("Status"))
+    province = Select(_l("Province"))
+    category = Select(_l("Kind"))
+    urgency = Select(_l("Urgency"))
+    unacknowledged = Select(_l("Acknowledgement"))
+
+    def __init__(self, *args, provinces: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _l("any"))]
+        self.status.choices = anything + [("open", _l("open (not closed)"))] + choices("case_status")
+        self.category.choices = anything + choices("kind")
+        self.urgency.choices = anything + choices("urgency")
+        self.unacknowledged.choices = anything + [("yes", _l("not acknowledged in time"))]
+        every = province_choices()
+        self.province.choices = anything + [c for c in every if provinces is None or c[0] in provinces]
+
+    def values(self) -> dict:
+        """The valid filters only, as URL parameters (an invalid one is dropped and shown as an error)."""
+        return {name: getattr(self, name).data for name in ("status", "province", "category", "urgency", "unacknowledged")
+                if getattr(self, name).data and not getattr(self, name).errors}
+
+
+class TransitionForm(FlaskForm):
+    """Move a case along the workflow: one button per status models.cases.NEXT allows."""
+
+    status = Select(_l("New status"))
+    outcome = Select(_l("Outcome (to close the case)"), default="")
+    note = TextAreaField(_l("Why (optional)"), validators=[
+        Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices("case_status")
+        self.outcome.choices = [("", _l("choose an outcome"))] + choices("outcome")
+
+
+class SmsReplyForm(FlaskForm):
+    """Answer a dry-run SMS as a field team would: a contact's number and the text."""
+
+    contact = Select(_l("From the contact"))
+    body = StringField(_l("Text"), validators=[
+        DataRequired(REQUIRED), Length(max=160, message=_l("An SMS may be at most 160 characters."))])
+
+    def __init__(self, *args, contacts: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contact.choices = [("", _l("choose a contact"))] + list(contacts)

@@ -7,7 +7,7 @@ from itertools import count
 
 from werkzeug.security import generate_password_hash
 
-from models import Call, User
+from models import Call, Case, User
 
 PASSWORD = "correct horse battery"
 # The production cost is scrypt n=32768 (about 0.3 s a check); tests use a cheaper one.
@@ -70,3 +70,17 @@ def add_call(db, **fields) -> Call:
     db.add(call)
     db.commit()
     return call
+
+
+def add_case(db, call: Call | None = None, **fields) -> Case:
+    """A case (from a call, if given) in Chiang Mai, new, with a reference like the intake's."""
+    values = dict(source="call" if call else "operator", call_id=call.id if call else None, category="forced_labour",
+                  urgency="normal", province_code="50", status="new",
+                  created_at=datetime(2026, 11, 25, 3, 5, tzinfo=timezone.utc))
+    values.update(fields)
+    case = Case(**values)
+    db.add(case)
+    db.flush()
+    case.reference = case.reference or f"1300-69-{case.id:06d}"
+    db.commit()
+    return case

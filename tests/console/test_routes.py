@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from console_support import Browser, add_call
+from console_support import Browser, add_call, add_case
 
 from models import ROLES
 
 STAFF = {"operator", "supervisor", "admin"}
 EVERYONE = STAFF | {"field_officer"}
+SUPERVISORS = {"supervisor", "admin"}
 PUBLIC = "public"
 
-# endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province.
+# endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province, {case} its case.
 ROUTES = {
     "console.login": ("GET", "/console/login", PUBLIC, None),
     "console.logout": ("POST", "/console/logout", EVERYONE, {}),
@@ -26,6 +27,13 @@ ROUTES = {
     "console.open_case": ("POST", "/console/calls/{call}/case", STAFF, {}),
     "console.preferences": ("POST", "/console/preferences", EVERYONE, {"calendar": "be"}),
     "console.audit": ("GET", "/console/audit", {"admin"}, None),
+    "console.cases": ("GET", "/console/cases", EVERYONE, None),
+    "console.case": ("GET", "/console/cases/{case}", EVERYONE, None),
+    "console.move_case": ("POST", "/console/cases/{case}/status", EVERYONE, {"status": "in_progress"}),
+    "console.add_case_note": ("POST", "/console/cases/{case}/notes", EVERYONE, {"body": "team on the way"}),
+    "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
+    "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
+    "console.sms_reply": ("POST", "/console/sms/reply", SUPERVISORS, {"contact": "", "body": "ACK 0001"}),
 }
 JSON = {"console.live"}
 
@@ -48,16 +56,17 @@ def test_every_console_view_is_guarded(app):
                 assert set(view.roles) == expected, endpoint
 
 
-def _request(browser: Browser, endpoint: str, call_id: int):
+def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
-    path = path.format(call=call_id)
+    path = path.format(call=call_id, case=case_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
 def test_a_stranger_is_sent_to_log_in(app, db):
     call = add_call(db)
+    case = add_case(db, call)
     for endpoint, (_method, _path, roles, _data) in ROUTES.items():
-        response = _request(Browser(app.test_client()), endpoint, call.id)
+        response = _request(Browser(app.test_client()), endpoint, call.id, case.id)
         if roles == PUBLIC:
             assert response.status_code == 200, endpoint
         elif endpoint in JSON:
@@ -70,9 +79,10 @@ def test_a_stranger_is_sent_to_log_in(app, db):
 def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
     call = add_call(db, province_code="50", recording_sid="RE" + "1" * 32,
                     recording_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
+    case = add_case(db, call)
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
-        response = _request(as_role(role), endpoint, call.id)
+        response = _request(as_role(role), endpoint, call.id, case.id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:

@@ -1,0 +1,199 @@
+"""Cases: the list (filters, keyset pages on (created_at, id)), one case with its workflow,
+escalation timeline and notes, and the list as CSV for supervisors and admins."""
+from __future__ import annotations
+
+import csv
+import io
+
+import geothai
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from models import Call, Case, Message, utcnow
+from models.cases import NEXT, OPEN_STATUSES
+from models.places import province_name
+
+from . import bp
+from .access import EVERYONE, current_user, db, requires, scoped_cases
+from .audit import record
+from .call_actions import write_note
+from .call_page import notes
+from .forms import CaseFilters, NoteForm, TransitionForm
+from .i18n import BANGKOK
+from .keyset import Cursor, page
+from .masking import mask_number
+from .words import say
+
+MOVERS = ("operator", "supervisor", "admin", "field_officer")  # field officers: their provinces' cases only
+EXPORTERS = ("supervisor", "admin")
+EXPORT_LIMIT = 50_000
+# What a person may move a case to; "escalating" is the SMS ladder's own step, never a button.
+MANUAL = ("acknowledged", "in_progress", "closed")
+
+
+def visible_case(case_id: int, lock: bool = False) -> Case:
+    """The case if this user may see it; 404 otherwise (another province's case does not exist for them)."""
+    statement = scoped_cases(select(Case).where(Case.id == case_id), current_user())
+    case = db().scalar(statement.with_for_update() if lock else statement)
+    if case is None:
+        abort(404)
+    return case
+
+
+def filtered(filters: dict):
+    statement = scoped_cases(select(Case), current_user())
+    status = filters.get("status")
+    if status == "open":
+        statement = statement.where(Case.status.in_(OPEN_STATUSES))
+    elif status:
+        statement = statement.where(Case.status == status)
+    for name, column in (("province", Case.province_code), ("category", Case.category), ("urgency", Case.urgency)):
+        if name in filters:
+            statement = statement.where(column == filters[name])
+    if filters.get("unacknowledged"):
+        statement = statement.where(late_condition(utcnow()))
+    return statement
+
+
+def late_condition(now):
+    """Red: the ladder ran out, or the SLA passed while nobody had acknowledged."""
+    return Case.status.in_(["new", "escalating"]) & or_(Case.unacknowledged.is_(True), Case.sla_due_at < now)
+
+
+def is_late(case: Case, now) -> bool:
+    return case.status in ("new", "escalating") and (case.unacknowledged or (case.sla_due_at is not None and case.sla_due_at < now))
+
+
+def _filters() -> tuple[CaseFilters, dict]:
+    user = current_user()
+    form = CaseFilters(request.args, provinces=user.provinces if user.role == "field_officer" else None)
+    form.validate()
+    return form, form.values()
+
+
+@bp.get("/cases")
+@requires(*EVERYONE)
+def cases():
+    form, values = _filters()
+    size = current_app.config["HOTLINE"].CONSOLE_PAGE_SIZE
+    result = page(db(), filtered(values), Case.created_at, Case.id, size,
+                  older_than=Cursor.parse(request.args.get("older")), newer_than=Cursor.parse(request.args.get("newer")))
+    now = utcnow()
+    rows = [(row[0], is_late(row[0], now)) for row in result.rows]
+    return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result,
+                           exporter=current_user().role in EXPORTERS,
+                           first_page=not (request.args.get("older") or request.args.get("newer")))
+
+
+def escalation_rows(case: Case) -> list[dict]:
+    """Each SMS attempt with its contact (number masked) and the messages written for it."""
+    messages = db().scalars(select(Message).where(Message.case_id == case.id).order_by(Message.id)).all()
+    return [{"escalation": escalation, "number": mask_number(escalation.contact.phone) if escalation.contact else None,
+             "messages": [m for m in messages if m.escalation_id == escalation.id]} for escalation in case.escalations], \
+        [m for m in messages if m.escalation_id is None]
+
+
+def render_case(case: Case, status: int = 200, **forms):
+    user = current_user()
+    timeline, loose = escalation_rows(case)
+    context = dict(
+        case=case, call=db().get(Call, case.call_id) if case.call_id else None, timeline=timeline, loose_messages=loose,
+        late=is_late(case, utcnow()), notes=notes(case),
+        may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
+        note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
+        district=district_name(case.district_code), mask=mask_number,
+    )
+    # The workflow's buttons, in the order a case usually goes; "escalating" is the ladder's own step.
+    context["next_statuses"] = [s for s in MANUAL if s in NEXT[case.status]]
+    return make_response(render_template("console/case.html", **context), status)
+
+
+def district_name(code: str | None) -> str | None:
+    if not code:
+        return None
+    district = geothai.district(code)
+    if district is None:
+        return code
+    return district.name_th if str(get_locale()) == "th" else district.name_en
+
+
+@bp.get("/cases/<int:case_id>")
+@requires(*EVERYONE)
+def case(case_id: int):
+    return render_case(visible_case(case_id))
+
+
+@bp.post("/cases/<int:case_id>/status")
+@requires(*MOVERS)
+def move_case(case_id: int):
+    user, case = current_user(), visible_case(case_id, lock=True)
+    form = TransitionForm()
+    if not form.validate():
+        return render_case(case, 400, transition_form=form)
+    target, outcome = form.status.data, form.outcome.data or None
+    if target not in NEXT[case.status] or target not in MANUAL:
+        form.form_errors.append(_("A case that is %(now)s cannot become %(next)s.",
+                                  now=say("case_status", case.status), next=say("case_status", target)))
+        return render_case(case, 400, transition_form=form)
+    if target == "closed" and not outcome:
+        form.outcome.errors = [*form.outcome.errors, _("Choose an outcome to close the case.")]
+        return render_case(case, 400, transition_form=form)
+    was_waiting = case.status in ("new", "escalating")
+    case.move_to(target, f"user:{user.id}", (form.note.data or "").strip() or None, outcome=outcome if target == "closed" else None)
+    if was_waiting and target != "escalating":
+        # Taken by the console: the ladder stops (it climbs only new or escalating cases); unsent SMS are cancelled.
+        now = utcnow()
+        if target == "acknowledged":
+            case.acknowledged_at = case.acknowledged_at or now
+        case.sla_due_at, case.unacknowledged = None, False
+        for escalation in case.escalations:
+            if escalation.status in ("pending", "sending"):
+                escalation.status = "cancelled"
+    db().commit()
+    flash(_("The case is now %(status)s.", status=say("case_status", case.status)), "success")
+    return redirect(url_for("console.case", case_id=case.id, _anchor="workflow"))
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@requires(*EVERYONE)
+def add_case_note(case_id: int):
+    case = visible_case(case_id)
+    return write_note(case, lambda status, **forms: render_case(case, status, **forms),
+                      lambda: redirect(url_for("console.case", case_id=case.id, _anchor="notes")))
+
+
+CSV_COLUMNS = ("reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged", "closed",
+               "outcome", "level")
+
+
+def _local(moment) -> str:
+    return moment.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+@bp.get("/cases.csv")
+@requires(*EXPORTERS)
+def cases_csv():
+    """The filtered list, every page, as CSV: no caller numbers, no notes; times in Bangkok; BOM for Excel."""
+    _form, values = _filters()
+    user = current_user()
+    rows = db().scalars(filtered(values).order_by(Case.created_at.desc(), Case.id.desc()).limit(EXPORT_LIMIT)).all()
+    language = str(get_locale())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for case in rows:
+        centre = case.centre
+        writer.writerow([
+            case.reference, case.status, case.category or "", case.urgency,
+            province_name(case.province_code, language) or case.province_code or "",
+            (centre.name_th if language == "th" else centre.name_en) if centre else "",
+            _local(case.created_at), _local(case.acknowledged_at), _local(case.closed_at), case.outcome or "", case.level,
+        ])
+    record(db(), "export_csv", user, target="cases",
+           reason="; ".join(f"{k}={v}" for k, v in sorted(values.items())) + f" ({len(rows)} rows)")
+    db().commit()
+    stamp = utcnow().astimezone(BANGKOK).strftime("%Y%m%d-%H%M")
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="cases-{stamp}.csv"'})

@@ -1,0 +1,195 @@
+"""Cases: the list and its scoping, one case's workflow, escalation timeline and notes, CSV, dry-run SMS."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+from console_support import Browser, add_call, add_case
+from sqlalchemy import select
+
+from models import Annotation, AuditEntry, Case, Centre, Contact, Escalation, Message, utcnow
+
+
+def test_the_list_filters_and_shows_late_cases_in_red(as_role, db):
+    late = add_case(db, sla_due_at=utcnow() - timedelta(minutes=5), reference="1300-69-000901")
+    add_case(db, status="closed", outcome="false_report", reference="1300-69-000902")
+    add_case(db, province_code="10", reference="1300-69-000903")
+    browser = as_role("operator")
+    page = browser.get("/console/cases").get_data(as_text=True)
+    assert all(ref in page for ref in ("1300-69-000901", "1300-69-000902", "1300-69-000903"))
+    row = page[page.index("1300-69-000901") - 200:page.index("1300-69-000901")]
+    assert 'class="alert"' in row
+    page = browser.get("/console/cases?unacknowledged=yes").get_data(as_text=True)
+    assert "1300-69-000901" in page and "1300-69-000902" not in page and "1300-69-000903" not in page
+    page = browser.get("/console/cases?status=open&province=10").get_data(as_text=True)
+    assert "1300-69-000903" in page and "1300-69-000901" not in page
+    page = browser.get("/console/cases?status=nonsense").get_data(as_text=True)
+    assert "Choose one of the options." in page and "1300-69-000902" in page
+    assert f"/console/cases/{late.id}" in browser.get("/console/").get_data(as_text=True)
+
+
+def test_the_list_pages_by_keyset(app, as_role, db):
+    app.config["HOTLINE"].CONSOLE_PAGE_SIZE = 2
+    start = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
+    for n in range(5):
+        add_case(db, created_at=start + timedelta(minutes=n), reference=f"1300-69-00080{n}")
+    browser = as_role("operator")
+    seen, path = [], "/console/cases"
+    while path:
+        page = browser.get(path).get_data(as_text=True)
+        seen += sorted((ref for ref in (f"1300-69-00080{n}" for n in range(5)) if ref in page), key=page.index)
+        marker = 'rel="next"'
+        path = None
+        if marker in page:
+            href = page[:page.index(marker)].rsplit('href="', 1)[1].split('"')[0]
+            path = href.replace("&amp;", "&")
+    assert seen == [f"1300-69-00080{n}" for n in reversed(range(5))]
+
+
+def test_a_field_officer_sees_only_their_provinces_cases(as_role, db):
+    mine = add_case(db, reference="1300-69-000911")
+    theirs = add_case(db, province_code="10", reference="1300-69-000912")
+    browser = as_role("field_officer")
+    page = browser.get("/console/cases").get_data(as_text=True)
+    assert "1300-69-000911" in page and "1300-69-000912" not in page
+    assert browser.get(f"/console/cases/{theirs.id}").status_code == 404
+    assert browser.post(f"/console/cases/{theirs.id}/status", {"status": "in_progress"}).status_code == 404
+    assert browser.post(f"/console/cases/{theirs.id}/notes", {"body": "x"}).status_code == 404
+    assert browser.get(f"/console/cases/{mine.id}").status_code == 200
+    response = browser.post(f"/console/cases/{mine.id}/status", {"status": "acknowledged"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Case, mine.id).status == "acknowledged"
+
+
+def test_valid_transitions_are_recorded_with_who_and_when(as_role, users, db):
+    call = add_call(db)
+    case = add_case(db, call, sla_due_at=utcnow() + timedelta(hours=1))
+    browser = as_role("operator")
+    page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
+    assert f"/console/calls/{call.id}" in page and "Chiang Mai" in page
+    assert 'value="acknowledged"' in page and 'value="escalating"' not in page
+    assert browser.post(f"/console/cases/{case.id}/status", {"status": "acknowledged", "note": "called the team"}).status_code == 302
+    assert browser.post(f"/console/cases/{case.id}/status", {"status": "closed", "outcome": "referred_police"}).status_code == 302
+    db.expire_all()
+    case = db.get(Case, case.id)
+    assert case.status == "closed" and case.outcome == "referred_police" and case.closed_at is not None
+    assert case.acknowledged_at is not None and case.sla_due_at is None
+    moves = [(t.to_status, t.actor, t.note) for t in case.transitions]
+    actor = f"user:{users['operator'].id}"
+    assert moves == [("acknowledged", actor, "called the team"), ("closed", actor, None)]
+    assert all(t.at is not None for t in case.transitions)
+    page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
+    assert "This case is closed." in page and "referred to the police" in page
+
+
+def test_an_invalid_transition_is_a_form_error_and_closing_needs_an_outcome(as_role, db):
+    case = add_case(db, status="in_progress")
+    browser = as_role("supervisor")
+    response = browser.post(f"/console/cases/{case.id}/status", {"status": "acknowledged"})
+    assert response.status_code == 400 and "cannot become acknowledged" in response.get_data(as_text=True)
+    response = browser.post(f"/console/cases/{case.id}/status", {"status": "escalating"})
+    assert response.status_code == 400
+    response = browser.post(f"/console/cases/{case.id}/status", {"status": "flying"})
+    assert response.status_code == 400 and "Choose one of the options." in response.get_data(as_text=True)
+    response = browser.post(f"/console/cases/{case.id}/status", {"status": "closed"})
+    assert response.status_code == 400 and "Choose an outcome to close the case." in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Case, case.id).status == "in_progress" and len(db.get(Case, case.id).transitions) == 0
+
+
+def test_a_status_change_needs_the_csrf_token(as_role, db):
+    case = add_case(db)
+    response = as_role("operator").post(f"/console/cases/{case.id}/status", {"status": "in_progress"}, token=False)
+    assert response.status_code == 400
+    db.expire_all()
+    assert db.get(Case, case.id).status == "new"
+
+
+def test_the_escalation_timeline(as_role, db):
+    centre = Centre(code="50", province_code=None, name_th="ศปคม.จ.เชียงใหม่", name_en="Chiang Mai centre")
+    db.add(centre)
+    db.flush()
+    contact = Contact(centre_id=centre.id, name="Somchai", role="duty officer", phone="+66810000011", level=1)
+    db.add(contact)
+    db.flush()
+    case = add_case(db, centre_id=centre.id, status="acknowledged", level=1)
+    sent = datetime(2026, 11, 25, 3, 6, tzinfo=timezone.utc)
+    escalation = Escalation(case_id=case.id, level=1, contact_id=contact.id, status="acknowledged", sent_at=sent,
+                            delivered_at=sent + timedelta(seconds=4), acknowledged_at=sent + timedelta(minutes=3))
+    db.add(escalation)
+    db.flush()
+    db.add(Message(direction="out", to_number=contact.phone, body="1300: case <b>x</b>", status="dry-run", dry_run=True,
+                   escalation_id=escalation.id, case_id=case.id))
+    db.add(Message(direction="in", to_number="+661300", from_number=contact.phone, body="ACK 0001", status="received",
+                   case_id=case.id))
+    db.commit()
+    page = as_role("operator").get(f"/console/cases/{case.id}").get_data(as_text=True)
+    section = page[page.index('id="escalation"'):page.index('id="notes"')]
+    assert "Somchai" in section and "duty officer" in section and "Chiang Mai centre" in page
+    assert "+66 8X XXX 0011" in section and "+66810000011" not in page
+    assert "10:06:00" in section and "10:06:04" in section and "10:09:00" in section  # Bangkok time
+    assert "dry run" in section and "ACK 0001" in section and "&lt;b&gt;x&lt;/b&gt;" in section
+
+
+def test_case_notes_are_append_only_and_render_as_text(as_role, users, db):
+    case = add_case(db)
+    browser = as_role("operator")
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert browser.post(f"/console/cases/{case.id}/notes", {"body": attack}).status_code == 302
+    note = db.scalars(select(Annotation).where(Annotation.case_id == case.id)).one()
+    assert note.call_id is None and note.author_id == users["operator"].id
+    page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert browser.post(f"/console/cases/{case.id}/notes", {"body": "second version", "supersedes": note.id}).status_code == 302
+    assert len(db.scalars(select(Annotation).where(Annotation.case_id == case.id)).all()) == 2
+    other = add_case(db)
+    response = browser.post(f"/console/cases/{other.id}/notes", {"body": "elsewhere", "supersedes": note.id})
+    assert response.status_code == 400 and "That note does not belong to this case." in response.get_data(as_text=True)
+    response = browser.post(f"/console/cases/{case.id}/notes", {"body": ""})
+    assert response.status_code == 400
+
+
+def _csv(response) -> list[list[str]]:
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
+    centre = Centre(code="50", province_code=None, name_th="ศปคม.จ.เชียงใหม่", name_en="Chiang Mai centre")
+    db.add(centre)
+    db.flush()
+    call = add_call(db, from_e164="+66899999999")
+    case = add_case(db, call, centre_id=centre.id, status="closed", outcome="rescued_assisted", level=2,
+                    acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=timezone.utc),
+                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc), reference="1300-69-000931")
+    add_case(db, province_code="10", reference="1300-69-000932")
+    db.add(Annotation(case_id=case.id, author_id=users["supervisor"].id, body="secret note"))
+    db.commit()
+    users["supervisor"].language = "th"
+    db.commit()
+    response = as_role("supervisor").get("/console/cases.csv?province=50&status=closed")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = _csv(response)
+    assert rows[0] == ["reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged",
+                       "closed", "outcome", "level"]
+    assert rows[1:] == [["1300-69-000931", "closed", "forced_labour", "normal", "เชียงใหม่", "ศปคม.จ.เชียงใหม่",
+                         "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2"]]
+    text = response.get_data(as_text=True)
+    assert "secret note" not in text and "99999999" not in text
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv")).one()
+    assert entry.user_id == users["supervisor"].id and entry.target == "cases"
+    assert "province=50" in entry.reason and "status=closed" in entry.reason
+
+
+def test_the_csv_export_is_for_supervisors_and_admins_only(as_role, db):
+    add_case(db)
+    assert as_role("operator").get("/console/cases.csv").status_code == 403
+    assert as_role("field_officer").get("/console/cases.csv").status_code == 403
+    assert "cases.csv" not in as_role("operator").get("/console/cases").get_data(as_text=True)
+    assert len(_csv(as_role("admin").get("/console/cases.csv"))) == 2
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv")).all()[0].target == "cases"
