@@ -5,10 +5,15 @@ Each test saves a screenshot into test-artifacts/browser/ (see conftest.py), pas
 from __future__ import annotations
 
 import re
+import threading
+from pathlib import Path
 
 import pytest
 from console_support import PASSWORD, add_user
 from sqlalchemy import select
+
+from ladder import DUTY_1, DUTY_2, report, reply, run_jobs
+from werkzeug.serving import make_server
 
 from hotline.simulator import Caller, Phone, client_post
 from models import Call, Case
@@ -27,8 +32,8 @@ def operator(db):
     return add_user(db, "somsri", "operator", language="en")
 
 
-def log_in(page, username: str = "somsri", password: str = PASSWORD) -> None:
-    page.goto("/console/login?lang=en")
+def log_in(page, username: str = "somsri", password: str = PASSWORD, base: str = "") -> None:
+    page.goto(f"{base}/console/login?lang=en")
     page.fill("#username", username)
     page.fill("#password", password)
     page.get_by_role("button", name="Log in").click()
@@ -187,21 +192,72 @@ def test_switch_language_thai_and_back(page, operator):
     assert "Calls today" in page.locator("#live-summary").inner_text()
 
 
-NOT_BUILT = "page not built yet: no such route in `flask routes` when these tests were written"
+NOT_BUILT = "page not built yet"
 
 
-@pytest.mark.skip(reason=f"TODO {NOT_BUILT} (/console/cases, /console/cases/<reference>)")
-def test_todo_case_list_and_detail_pages():
-    """Open the case list, then a case's detail page with its status workflow and notes."""
+def need_pages(app, *endpoints: str) -> None:
+    """Skip (TODO) until the console has these pages: they were being built while these tests were written."""
+    missing = [name for name in endpoints if name not in app.view_functions]
+    if missing:
+        pytest.skip(f"TODO {NOT_BUILT}: {', '.join(missing)}")
 
 
-@pytest.mark.skip(reason=f"TODO {NOT_BUILT} (a case's escalation timeline)")
-def test_todo_watch_the_escalation_and_acknowledge_it():
-    """With ladder_env (the machine's Redis, a db number of its own): an urgent call, run_jobs() sends level 1;
-    the case page's escalation timeline shows each SMS and its delivery; a signed /sms/incoming reply
-    (tests/ladder.py reply) acknowledges it and the timeline shows who and when."""
+@pytest.fixture
+def ladder_server(ladder_env):
+    """The ladder's app (the machine's Redis, a db number of its own; the seeded centres) on 127.0.0.1."""
+    app, twilio, redis = ladder_env
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="browser-ladder-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app, twilio, redis
+    server.shutdown()
+    thread.join(timeout=10)
 
 
-@pytest.mark.skip(reason=f"TODO {NOT_BUILT} (reports and their CSV export)")
-def test_todo_csv_export():
-    """Download the reports' CSV export and check its header line."""
+def test_watch_the_escalation_and_acknowledge_it(ladder_server, page, db):
+    base, app, twilio, redis = ladder_server
+    need_pages(app, "console.case", "console.cases")
+    with app.extensions["sessions"]() as session:
+        add_user(session, "supervisor", "supervisor")
+    sid = "CA" + "7" * 32
+    report(twilio, sid, ["1", "3"], postcode="50200")  # forced labour in Chiang Mai: a normal case
+    run_jobs(redis)  # level 1: the two on-duty officers are texted (dry run)
+    case = case_of(db, sid)
+    assert case is not None and case.status == "escalating"
+
+    log_in(page, "supervisor", base=base)
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.goto(f"{base}/console/cases/{case.id}")
+    assert case.reference in page.locator("h1").inner_text()
+    rows = page.locator("#escalation table").first.locator("tbody tr")  # the ladder; the messages follow
+    assert rows.count() == 2, page.locator("#escalation").inner_text()
+    assert all(row.split("\t")[0].strip() == "1" for row in rows.all_inner_texts())  # level 1
+    assert DUTY_1 not in page.locator("#escalation").inner_text()  # numbers masked
+    shoot(page, "escalation-sent")
+
+    assert reply(twilio, DUTY_2, f"ACK {case.ack_code}", "SM" + "7" * 32).status_code == 200
+    page.reload()
+    db.expire_all()
+    case = case_of(db, sid)
+    assert case.status == "acknowledged" and case.acknowledged_at is not None
+    acknowledged = [row for row in rows.all_inner_texts() if re.search(r"\d{2}:\d{2}:\d{2}\s*$", row)]
+    assert len(acknowledged) == 1, rows.all_inner_texts()  # who acknowledged, and when
+    assert "Acknowledged" in page.locator("main").inner_text()
+
+
+def test_download_cases_as_csv(page, app, db):
+    need_pages(app, "console.cases", "console.cases_csv")
+    add_user(db, "supervisor", "supervisor")
+    sid = play_call(app, URGENT)
+    case = case_of(db, sid)
+    log_in(page, "supervisor")
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.goto("/console/cases")
+    assert case.reference in page.locator("main").inner_text()
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download these cases as CSV").click()
+    download = waiting.value
+    assert download.suggested_filename.startswith("cases-") and download.suggested_filename.endswith(".csv")
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "reference,status,kind,urgency,province,centre,created,acknowledged,closed,outcome,level"
+    assert len(lines) == 2 and lines[1].startswith(case.reference + ",")
