@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import timedelta
+from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Retry, Worker
 from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select, update
@@ -74,7 +77,8 @@ def _enqueue(redis: Redis, item: OutboxItem) -> None:
 def enqueue_once(q, function, args: list, job_id: str) -> bool:
     """Enqueue under a deterministic id unless that job is already queued, scheduled or running.
 
-    A job that failed, was stopped or cancelled is replaced, so a sweep can run it again.
+    A job that failed, was stopped or cancelled is replaced, so a sweep can run it again; so is
+    one left 'started' by a worker that is gone.
     """
     options = dict(job_id=job_id, unique=True, retry=RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600)
     try:
@@ -82,11 +86,45 @@ def enqueue_once(q, function, args: list, job_id: str) -> bool:
         return True
     except DuplicateJobError:
         job = Job.fetch(job_id, connection=q.connection, serializer=q.serializer)
-        if job.get_status(refresh=True) not in STUCK:
+        status = job.get_status(refresh=True)
+        if status not in STUCK and not (status == JobStatus.STARTED and abandoned(job)):
             return False
+        log.warning("job %s was %s; enqueued again", job_id, "abandoned by a dead worker" if status == JobStatus.STARTED
+                    else status)
         job.delete()
         q.enqueue(function, *args, **options)
         return True
+
+
+def abandoned(job: Job) -> bool:
+    """A 'started' job whose worker is gone (SIGKILL, OOM, a lost machine).
+
+    RQ itself moves such a job on only at a worker's maintenance pass (every 10 minutes) once its
+    heartbeat has expired: too late for an escalation SMS. Gone means: the worker's registration
+    expired, or it ran on this machine and its process is no more, or RQ's own heartbeat for the
+    job expired. The re-run is safe: a send interrupted in 'sending' is looked up at Twilio first.
+    """
+    if not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
+    if worker is None:
+        return True
+    if worker.pid and worker.hostname == socket.gethostname() and _process_gone(worker.pid):
+        return True
+    return job.id in job.started_job_registry.get_expired_job_ids()
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # killed, not yet reaped by its parent: a zombie is gone too
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def mark_done(session: Session, job_id: str) -> None:
