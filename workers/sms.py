@@ -21,6 +21,7 @@ from models.reference import is_demo_number
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds, connect and read; a slow Twilio is retried, not waited for
+LOOKUP_LIMIT = 2000  # messages to one number searched for an interrupted send
 
 # Twilio codes meaning this number will never get our SMS (from the API answer or a
 # status callback's ErrorCode); hotline/telephony/replies.py marks the contact unreachable.
@@ -104,13 +105,20 @@ def send(config, to: str, body: str, status_callback: str | None) -> Sent:
 
 
 def find_sent(config, to: str, body: str, since) -> Sent | None:
-    """A message an interrupted attempt may already have sent (the Messages API has no idempotency key)."""
+    """A message an interrupted attempt may already have sent (the Messages API has no idempotency key).
+
+    Every message to `to` since the attempt began is looked at, not just the newest page: a duty
+    officer may have been sent many other cases' SMS before the interrupted job runs again.
+    """
     if config.sms_dry_run:
         return None
+    cutoff = since - timedelta(minutes=1)
     try:
-        for message in _client(config).messages.list(to=to, limit=20):
+        for message in _client(config).messages.stream(to=to, page_size=100, limit=LOOKUP_LIMIT):
             created = message.date_created
-            if message.body == body and (created is None or created >= since - timedelta(minutes=1)):
+            if created is not None and created < cutoff - timedelta(hours=1):
+                break  # newest first: the rest is older than the attempt (an hour of slack for the ordering)
+            if message.body == body and (created is None or created >= cutoff):
                 return Sent(sid=message.sid, status=message.status or "queued", dry_run=False)
     except TwilioException as error:
         raise _classify(error, to) from error
