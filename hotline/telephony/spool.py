@@ -36,16 +36,21 @@ def pending(folder: Path) -> list[Path]:
 
 
 def replay(folder: Path, handle: Callable[[dict], None]) -> int:
-    """Feed every spooled webhook to `handle` in order; a file is retired only when all of it went in.
+    """Feed every spooled webhook to `handle` in the order they arrived, across all files: each web
+    process appends to a file of its own, so one call's webhooks are spread over several, and a
+    call's final status replayed before its last key press would miss the report.
+    The files are retired only when all of them went in.
 
-    `handle` must be idempotent: a file interrupted half-way is replayed from its start.
+    `handle` must be idempotent: a replay interrupted half-way starts again from the beginning.
     """
-    count = 0
-    for path in pending(folder):
+    paths = pending(folder)
+    records = []
+    for path in paths:
         with path.open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    handle(json.loads(line))
-                    count += 1
+            records += [json.loads(line) for line in f if line.strip()]
+    records.sort(key=lambda record: datetime.fromisoformat(record["received_at"]))  # stable: ties keep file order
+    for record in records:
+        handle(record)
+    for path in paths:
         path.rename(path.with_suffix(".replayed"))
-    return count
+    return len(records)
