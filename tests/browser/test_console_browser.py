@@ -242,6 +242,7 @@ def test_watch_the_escalation_and_acknowledge_it(ladder_server, page, db):
     assert case.status == "acknowledged" and case.acknowledged_at is not None
     acknowledged = [row for row in rows.all_inner_texts() if re.search(r"\d{2}:\d{2}:\d{2}\s*$", row)]
     assert len(acknowledged) == 1, rows.all_inner_texts()  # who acknowledged, and when
+    assert DUTY_2[-4:] in acknowledged[0] and "acknowledged" in acknowledged[0], acknowledged
     assert "Acknowledged" in page.locator("main").inner_text()
 
 
