@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from models import Call, Case, Message, utcnow
+from models import Call, Case, Contact, Message, User, utcnow
 from models.cases import NEXT, OPEN_STATUSES
 from models.places import province_name
 
@@ -87,12 +87,24 @@ def cases():
                            first_page=not (request.args.get("older") or request.args.get("newer")))
 
 
-def escalation_rows(case: Case) -> list[dict]:
-    """Each SMS attempt with its contact (number masked) and the messages written for it."""
+def escalation_rows(case: Case) -> tuple[list[dict], list[Message]]:
+    """Each SMS attempt with its contact (number masked) and the messages written for it; then the case's other messages."""
     messages = db().scalars(select(Message).where(Message.case_id == case.id).order_by(Message.id)).all()
-    return [{"escalation": escalation, "number": mask_number(escalation.contact.phone) if escalation.contact else None,
-             "messages": [m for m in messages if m.escalation_id == escalation.id]} for escalation in case.escalations], \
-        [m for m in messages if m.escalation_id is None]
+    timeline = [{"escalation": escalation, "number": mask_number(escalation.contact.phone) if escalation.contact else None,
+                 "messages": [m for m in messages if m.escalation_id == escalation.id]} for escalation in case.escalations]
+    return timeline, [m for m in messages if m.escalation_id is None]
+
+
+def actor_names(case: Case) -> dict[str, str]:
+    """`user:3` and `contact:7` in the history as the username and the contact's name; `system` stays."""
+    users = {int(t.actor[5:]) for t in case.transitions if t.actor.startswith("user:") and t.actor[5:].isdigit()}
+    contacts = {int(t.actor[8:]) for t in case.transitions if t.actor.startswith("contact:") and t.actor[8:].isdigit()}
+    names = {}
+    if users:
+        names.update({f"user:{i}": n for i, n in db().execute(select(User.id, User.username).where(User.id.in_(users)))})
+    if contacts:
+        names.update({f"contact:{i}": n for i, n in db().execute(select(Contact.id, Contact.name).where(Contact.id.in_(contacts)))})
+    return names
 
 
 def render_case(case: Case, status: int = 200, **forms):
@@ -103,7 +115,7 @@ def render_case(case: Case, status: int = 200, **forms):
         late=is_late(case, utcnow()), notes=notes(case),
         may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
         note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
-        district=district_name(case.district_code), mask=mask_number,
+        district=district_name(case.district_code), mask=mask_number, actors=actor_names(case),
     )
     # The workflow's buttons, in the order a case usually goes; "escalating" is the ladder's own step.
     context["next_statuses"] = [s for s in MANUAL if s in NEXT[case.status]]
@@ -168,6 +180,12 @@ CSV_COLUMNS = ("reference", "status", "kind", "urgency", "province", "centre", "
                "outcome", "level")
 
 
+def _cell(value) -> str:
+    """No spreadsheet formulas: a text that Excel would run (=, +, -, @) starts with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _local(moment) -> str:
     return moment.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
@@ -185,12 +203,12 @@ def cases_csv():
     writer.writerow(CSV_COLUMNS)
     for case in rows:
         centre = case.centre
-        writer.writerow([
+        writer.writerow([_cell(value) for value in (
             case.reference, case.status, case.category or "", case.urgency,
             province_name(case.province_code, language) or case.province_code or "",
             (centre.name_th if language == "th" else centre.name_en) if centre else "",
             _local(case.created_at), _local(case.acknowledged_at), _local(case.closed_at), case.outcome or "", case.level,
-        ])
+        )])
     record(db(), "export_csv", user, target="cases",
            reason="; ".join(f"{k}={v}" for k, v in sorted(values.items())) + f" ({len(rows)} rows)")
     db().commit()

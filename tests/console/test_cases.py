@@ -70,6 +70,7 @@ def test_valid_transitions_are_recorded_with_who_and_when(as_role, users, db):
     page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert f"/console/calls/{call.id}" in page and "Chiang Mai" in page
     assert 'value="acknowledged"' in page and 'value="escalating"' not in page
+    assert f"/console/cases/{case.id}" in browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
     assert browser.post(f"/console/cases/{case.id}/status", {"status": "acknowledged", "note": "called the team"}).status_code == 302
     assert browser.post(f"/console/cases/{case.id}/status", {"status": "closed", "outcome": "referred_police"}).status_code == 302
     db.expire_all()
@@ -82,6 +83,8 @@ def test_valid_transitions_are_recorded_with_who_and_when(as_role, users, db):
     assert all(t.at is not None for t in case.transitions)
     page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert "This case is closed." in page and "referred to the police" in page
+    history = page[page.index("History"):page.index('id="escalation"')]
+    assert history.count("<td>operator</td>") == 2 and "called the team" in history
 
 
 def test_an_invalid_transition_is_a_form_error_and_closing_needs_an_outcome(as_role, db):
@@ -167,6 +170,7 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
                     acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=timezone.utc),
                     closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc), reference="1300-69-000931")
     add_case(db, province_code="10", reference="1300-69-000932")
+    add_case(db, province_code="50", status="closed", outcome="false_report", reference="=HYPERLINK(1)")
     db.add(Annotation(case_id=case.id, author_id=users["supervisor"].id, body="secret note"))
     db.commit()
     users["supervisor"].language = "th"
@@ -177,7 +181,8 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     rows = _csv(response)
     assert rows[0] == ["reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged",
                        "closed", "outcome", "level"]
-    assert rows[1:] == [["1300-69-000931", "closed", "forced_labour", "normal", "เชียงใหม่", "ศปคม.จ.เชียงใหม่",
+    assert rows[1][0] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
+    assert rows[2:] == [["1300-69-000931", "closed", "forced_labour", "normal", "เชียงใหม่", "ศปคม.จ.เชียงใหม่",
                          "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2"]]
     text = response.get_data(as_text=True)
     assert "secret note" not in text and "99999999" not in text
