@@ -1,0 +1,93 @@
+"""Fast regression tests for what the fault scenarios found, one piece at a time (no service
+processes, so they also run with `-m "not slow"`):
+
+- an interrupted send is found at Twilio even when the contact got many SMS since (find_sent paged);
+- spooled webhooks replay in arrival order across the web processes' files;
+- a job left 'started' by a dead worker is enqueued again by the sweep, one of a live worker is not.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+from fault_stack import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Stack
+from fault_twilio import FaultyTwilio
+from hotline.config import Config
+from hotline.telephony import spool
+from workers import outbox, sms
+from workers.queues import queue
+
+pytestmark = pytest.mark.faults
+
+
+def test_an_interrupted_send_is_found_behind_many_newer_messages_to_the_same_number():
+    fake = FaultyTwilio()
+    try:
+        config = Config(ENV="production", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                        TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_API_BASE_URL=fake.url)
+        since = datetime.now(timezone.utc) - timedelta(seconds=30)
+        to, body = "+66810000511", "1300 ค้ามนุษย์ 1300-69-000001 ตอบ ACK 0001"
+        fake.plan = ["timeout-accepted"]
+        fake.stall = 0.0  # Twilio took it; the sender's answer is lost (here: a 500 after the fact)
+        with pytest.raises(sms.TransientSmsError):
+            sms.send(config, to, body, None)
+        for n in range(2, 152):  # the duty officer's next 150 cases, all newer
+            sms.send(config, to, f"1300 ค้ามนุษย์ 1300-69-{n:06d} ตอบ ACK {n:04d}", None)
+        found = sms.find_sent(config, to, body, since)
+        assert found is not None and found.sid == fake.posts[0].sid
+        assert sms.find_sent(config, to, body + " (another)", since) is None
+    finally:
+        fake.close()
+
+
+def test_spooled_webhooks_replay_in_the_order_they_arrived_across_files(tmp_path):
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def record(kind: str, seconds: float) -> str:
+        received = (at + timedelta(seconds=seconds)).isoformat()
+        return json.dumps({"kind": kind, "args": {}, "form": {"CallSid": "CA1"}, "received_at": received}) + "\n"
+
+    # Two gunicorn workers' files: the key press is in the later-named file, the status in the other.
+    (tmp_path / "20260101-100.jsonl").write_text(record("incoming", 0) + record("status", 9.5))
+    (tmp_path / "20260101-200.jsonl").write_text(record("ivr-main", 4) + record("ivr-kind", 9.25))
+    handled = []
+    assert spool.replay(tmp_path, lambda r: handled.append(r["kind"])) == 4
+    assert handled == ["incoming", "ivr-main", "ivr-kind", "status"]
+    assert not spool.pending(tmp_path) and len(list(tmp_path.glob("*.replayed"))) == 2
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    stack = Stack(tmp_path, "postgresql://unused", "http://127.0.0.1:9")
+    try:
+        stack.start_redis()
+        yield stack.redis()
+    finally:
+        stack.stop()
+
+
+@pytest.mark.parametrize("worker_alive", [False, True])
+def test_a_job_left_started_by_a_dead_worker_is_enqueued_again(private_redis, worker_alive):
+    q = queue("sms", private_redis)
+    q.enqueue("time.time", job_id="sms-1", unique=True)
+    job = q.dequeue_any([q], None, connection=private_redis, serializer=JSONSerializer)[0]
+    worker = Worker([q], connection=private_redis, serializer=JSONSerializer, name="ghost")
+    if not worker_alive:
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        worker.pid = gone.pid  # a SIGKILLed worker on this machine: its registration is still there
+    worker.register_birth()
+    with private_redis.pipeline() as pipeline:
+        job.prepare_for_execution(worker.name, pipeline)
+        pipeline.execute()
+    assert job.get_status(refresh=True) == "started"
+    assert outbox.enqueue_once(q, "time.time", [], "sms-1") is (not worker_alive)
+    assert job.get_status(refresh=True) == ("started" if worker_alive else "queued")
+    assert q.job_ids == ([] if worker_alive else ["sms-1"])
+    assert worker.pid == (os.getpid() if worker_alive else gone.pid)
