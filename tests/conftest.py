@@ -5,6 +5,8 @@ Tests that need a server skip where it is absent; with HOTLINE_REQUIRE_SERVICES=
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import socket
 
@@ -12,6 +14,7 @@ import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from hotline import create_app
@@ -22,11 +25,46 @@ from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not truncate each other's tables
-# A database number of its own per run (1-15), so concurrent runs do not flush each other's queues.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 
 
+def _claim_redis_database() -> int:
+    """A database number of its own per run (1-15), leased in database 0, so that concurrent runs
+    (several developers, a benchmark) never flush each other's queues. A dead owner's lease is taken over."""
+    try:
+        leases = Redis(host="127.0.0.1", port=6379, socket_timeout=0.5)
+        for number in range(1, 16):
+            key = f"hotline-test:database:{number}"
+            if leases.set(key, os.getpid(), nx=True, ex=6 * 3600):
+                atexit.register(_release, leases, key)
+                return number
+            owner = int(leases.get(key) or 0)
+            if owner and not _alive(owner):
+                leases.set(key, os.getpid(), ex=6 * 3600)
+                atexit.register(_release, leases, key)
+                return number
+    except (RedisError, ValueError):
+        pass
+    return 1 + os.getpid() % 15
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _release(leases: Redis, key: str) -> None:
+    with contextlib.suppress(RedisError):
+        if int(leases.get(key) or 0) == os.getpid():
+            leases.delete(key)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{_claim_redis_database()}"
 def need(service: str, reachable: bool) -> None:
     if reachable:
         return

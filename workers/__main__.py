@@ -18,17 +18,24 @@ PAUSE = 2.0  # seconds between attempts to reach Redis again
 
 
 def preload() -> None:
-    """Import what jobs need once, here: RQ forks a work horse per job, and a horse that has to
-    import SQLAlchemy, phonenumbers' geodata, twilio and geothai itself spends seconds on it per job."""
+    """Do once, here, what every job would otherwise pay for: RQ forks a work horse per job, and a
+    horse that has to import SQLAlchemy, phonenumbers, twilio and geothai, build the engine and
+    configure the mappers spends from a second (idle) to several (busy) on it before the job starts."""
     import geothai
+    import twilio.rest.api  # noqa: F401  (the Twilio client imports it lazily, on first use)
+    from sqlalchemy.orm import configure_mappers
 
     from . import jobs, sms  # noqa: F401
+    from .db import sessions
 
     geothai.province("10"), geothai.district("1001")  # their tables load on first use
+    sessions()  # NullPool: builds the engine and loads the dialect, opens no connection to inherit
+    configure_mappers()
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs request headers at INFO
     config = Config.from_env()
     preload()
     redis = connect(config.REDIS_URL)
