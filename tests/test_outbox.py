@@ -120,3 +120,22 @@ def test_health_reports_database_and_redis(live):
     app, _, _ = live
     body = app.test_client().get("/healthz").json
     assert body == {"database": "ok", "redis": "ok", "spooled_files": 0, "status": "ok"}
+
+
+def test_an_item_done_while_it_was_being_enqueued_stays_done(live, db, monkeypatch):
+    """The job can finish between the read of its item and the enqueue's write: that write must not undo it."""
+    app, _twilio, redis = live
+    with app.extensions["sessions"]() as session:
+        outbox.add(session, "workers.jobs.open_case", [1], "case-race", "default")
+        session.commit()
+        item = session.scalars(select(OutboxItem)).one()
+
+        def finish_first(_redis, item):
+            with app.extensions["sessions"]() as other:
+                outbox.mark_done(other, item.job_id)
+                other.commit()
+
+        monkeypatch.setattr(outbox, "_enqueue", finish_first)
+        outbox._enqueue_all(session, redis, [item])
+    db.expire_all()
+    assert db.scalars(select(OutboxItem)).one().status == "done"

@@ -55,19 +55,24 @@ def sweep(session: Session, redis: Redis | None, older_than: int) -> int:
 def _enqueue_all(session: Session, redis: Redis | None, items: list[OutboxItem]) -> int:
     sent = 0
     for item in items:
-        item.attempts += 1
         try:
             if redis is None:
                 raise RedisError("no Redis configured")
             _enqueue(redis, item)
         except RedisError as exc:
-            item.last_error = f"enqueue failed: {exc}"[:500]
             log.warning("outbox %s not enqueued (%s); the sweep will retry", item.job_id, exc)
+            _record(session, item, last_error=f"enqueue failed: {exc}"[:500])
             continue
-        item.status, item.enqueued_at, item.last_error = "enqueued", utcnow(), None
+        _record(session, item, status="enqueued", enqueued_at=utcnow(), last_error=None)
         sent += 1
     session.commit()
     return sent
+
+
+def _record(session: Session, item: OutboxItem, **values) -> None:
+    # A fast job may have marked its item done since it was read: never take that back.
+    session.execute(update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.status != "done")
+                    .values(attempts=OutboxItem.attempts + 1, **values).execution_options(synchronize_session=False))
 
 
 def _enqueue(redis: Redis, item: OutboxItem) -> None:
