@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import Call, CallEvent, OutboxItem
+from models import Call, CallEvent, Case, OutboxItem
 from support import OPERATOR, call_params, parse_twiml
 
 SID = "CA" + "a" * 32
@@ -76,6 +76,22 @@ def test_a_completed_trafficking_call_queues_one_case(twilio, db):
     call = db.scalars(select(Call)).one()
     assert item.job_id == f"case-open-{call.id}" and item.args == [call.id] and item.queue == "default"
     assert item.status == "pending"  # no Redis in this app: the relay's sweep will enqueue it
+
+
+def test_key_presses_delivered_after_the_final_status_still_count(twilio, db):
+    """Twilio may deliver a retried key press after the status callback: the report must not be lost."""
+    twilio.post("/voice/incoming", call_params(SID))
+    twilio.post("/voice/ivr/language?s=1&try=1", call_params(SID, Digits="1"))
+    twilio.post("/voice/status", call_params(SID, CallStatus="completed", CallDuration="60"))
+    assert db.scalars(select(Case)).first() is None
+    twilio.post("/voice/ivr/main?s=2&try=1", call_params(SID, Digits="1"))  # the report, late
+    case = db.scalars(select(Case)).one()
+    assert case.category is None and db.scalars(select(OutboxItem)).one().job_id == f"case-open-{case.call_id}"
+    twilio.post("/voice/ivr/kind?s=3&try=1", call_params(SID, Digits="3"))  # its kind, later still
+    twilio.post("/voice/ivr/kind?s=3&try=1", call_params(SID, Digits="3"))  # and retried
+    db.expire_all()
+    assert db.scalars(select(Case)).one().category == "forced_labour"
+    assert len(db.scalars(select(OutboxItem)).all()) == 1
 
 
 def test_a_completed_call_about_something_else_queues_nothing(twilio, db):

@@ -86,6 +86,8 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
         call.operator_requested_at = call.operator_requested_at or utcnow()
     if new and (move.open_case or target == "goodbye" and call.topic == "trafficking"):
         job_ids += queue_case(session, call)
+    elif new and call.status in FINAL_STATUSES and call.topic == "trafficking":
+        job_ids += _late_press(session, call)
     reference = _case_reference(session, call) if target == "goodbye" else None
     twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice, reference=reference)
     return Outcome(twiml, job_ids)
@@ -163,6 +165,17 @@ def queue_case(session: Session, call: Call) -> list[str]:
     job_id = case_job_id(call.id)
     outbox.add(session, "workers.jobs.open_case", [call.id], job_id, URGENT if call.urgency == "urgent" else DEFAULT)
     return [job_id]
+
+
+def _late_press(session: Session, call: Call) -> list[str]:
+    """A key press that Twilio delivers after the call's final status (retried, out of order)
+    still counts: it may be what made the call a report, or it names the kind."""
+    case = session.scalar(select(Case).where(Case.call_id == call.id))
+    if case is None:
+        return queue_case(session, call)
+    if case.category is None and call.category:
+        case.category = call.category
+    return []
 
 
 def _case_reference(session: Session, call: Call) -> str | None:
