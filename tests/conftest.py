@@ -28,20 +28,20 @@ PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not trunc
 REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 
 
+LEASE = "hotline-test:lease"  # kept in the leased database itself; the benchmarks use database 0
+
+
 def _claim_redis_database() -> int:
-    """A database number of its own per run (1-15), leased in database 0, so that concurrent runs
-    (several developers, a benchmark) never flush each other's queues. A dead owner's lease is taken over."""
+    """A database number of its own per run (1-15), so that concurrent runs (several developers,
+    a benchmark) never flush each other's queues. A dead owner's lease is taken over."""
     try:
-        leases = Redis(host="127.0.0.1", port=6379, socket_timeout=0.5)
         for number in range(1, 16):
-            key = f"hotline-test:database:{number}"
-            if leases.set(key, os.getpid(), nx=True, ex=6 * 3600):
-                atexit.register(_release, leases, key)
-                return number
-            owner = int(leases.get(key) or 0)
-            if owner and not _alive(owner):
-                leases.set(key, os.getpid(), ex=6 * 3600)
-                atexit.register(_release, leases, key)
+            database = Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=0.5)
+            owner = int(database.get(LEASE) or 0)
+            if owner and _alive(owner):
+                continue
+            if database.set(LEASE, os.getpid(), ex=6 * 3600, **({"xx": True} if owner else {"nx": True})):
+                atexit.register(_release, database)
                 return number
     except (RedisError, ValueError):
         pass
@@ -58,10 +58,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _release(leases: Redis, key: str) -> None:
-    with contextlib.suppress(RedisError):
-        if int(leases.get(key) or 0) == os.getpid():
-            leases.delete(key)
+def _release(database: Redis) -> None:
+    with contextlib.suppress(RedisError, ValueError):
+        if int(database.get(LEASE) or 0) == os.getpid():
+            database.delete(LEASE)
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{_claim_redis_database()}"
@@ -137,7 +137,9 @@ def _has_sequence(connection) -> bool:
 @pytest.fixture
 def redis_url() -> str:
     need("Redis at 127.0.0.1:6379", _port_open("127.0.0.1", 6379))
-    Redis.from_url(REDIS_URL).flushdb()
+    database = Redis.from_url(REDIS_URL)
+    database.flushdb()
+    database.set(LEASE, os.getpid(), ex=6 * 3600)
     return REDIS_URL
 
 
