@@ -36,11 +36,9 @@ Markdown table (p50/p95/p99/max, n, SMS count, duplicates) with a per-stage brea
 RQ's job timestamps, and writes it into `bench/results/p2.md` between the markers
 `<!-- p2:run:<worker>:begin -->` and `<!-- p2:run:<worker>:end -->` (the rest of that file is kept).
 
-`--worker preload` runs the same measurement with `bench/p2_preload_worker.py` in place of the
-Procfile's worker (modules, engine and ORM mappers made ready before RQ forks): a what-if for the
-fix. `--worker procfile,preload` measures both in one run, taking turns in blocks of `--block`
-calls, so that load from neighbours on the machine hits both alike. Results and their reading:
-bench/results/p2.md.
+The worker is the Procfile's, which since 1f719bb preloads the jobs' modules, the engine, the ORM
+mappers and `twilio.rest.api` before RQ forks (before that commit, a `--worker preload` what-if
+measured that fix; bench/results/p2.md keeps both runs). Results and their reading: bench/results/p2.md.
 
 Load goes to 127.0.0.1 only.
 """
@@ -466,8 +464,6 @@ def wait_worker_idle(redis, worker_key: str, limit: float = 30) -> None:
 
 WORKERS = {
     "procfile": "the Procfile's `python -m workers`",
-    "preload": "**what-if** `python -m bench.p2_preload_worker`: the app's worker after the jobs' modules, the engine "
-               "(psycopg), `configure_mappers()` and `twilio.rest.api` are loaded in the parent before RQ forks",
 }
 
 
@@ -491,7 +487,7 @@ class Workers:
             while self.redis.sismember("rq:workers", self.key) and time.monotonic() < deadline:
                 time.sleep(0.05)
         self.starts += 1
-        argv = procfile_worker() if variant == "procfile" else [sys.executable, "-m", "bench.p2_preload_worker"]
+        argv = procfile_worker()
         proc = Proc(f"worker-{variant}-{self.starts}", argv, self.env, self.work / f"worker-{self.starts}-{variant}.log")
         self.procs.append(proc)
         proc.start()
@@ -796,9 +792,7 @@ def main() -> int:
     parser.add_argument("--pause-before", type=float, default=0.0,
                         help="after start-up, print the worker's pid and sleep this long (attach a profiler)")
     parser.add_argument("--worker", default="procfile",
-                        help="procfile: the Procfile's `python -m workers` (default); preload: bench/p2_preload_worker.py, "
-                             "the same worker with modules, engine and mappers made ready before RQ forks (a what-if); "
-                             "procfile,preload: both, taking turns in blocks of --block calls (restarting the worker)")
+                        help="procfile: the Procfile's `python -m workers` (the only variant since the preload what-if became it)")
     parser.add_argument("--block", type=int, default=20, help="calls per turn when --worker names several (default 20)")
     parser.add_argument("--worker-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the worker only, for diagnosis (e.g. PYTHONPROFILEIMPORTTIME=1)")
