@@ -11,17 +11,15 @@ import os
 import socket
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from hotline import create_app
-from hotline.config import ROOT, Config
+from hotline.config import Config
 from hotline.simulator import Phone, client_post
 from models import Base, make_engine
-from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio
+from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio, migrate
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not truncate each other's tables
@@ -77,17 +75,6 @@ def _port_open(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
-
-
-def migrate(url: str) -> None:
-    """Build the schema with the real migrations, as `release` does."""
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-        cfg.attributes["connection"] = connection
-        cfg.attributes["configure_logger"] = False
-        command.upgrade(cfg, "head")
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,14 @@
-"""Helpers the tests share: Twilio-signed requests and TwiML parsing."""
+"""Helpers the tests share: Twilio-signed requests, TwiML parsing, migrations."""
 from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from twilio.request_validator import RequestValidator
+
+from hotline.config import ROOT
+from models import make_engine
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 BASE_URL = "https://hotline.example.go.th"
@@ -36,3 +41,14 @@ def parse_twiml(response) -> ElementTree.Element:
     root = ElementTree.fromstring(response.get_data())
     assert root.tag == "Response"
     return root
+
+
+def migrate(url: str) -> None:
+    """Build the schema with the real migrations, as `release` does."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+        cfg.attributes["connection"] = connection
+        cfg.attributes["configure_logger"] = False
+        command.upgrade(cfg, "head")
+    engine.dispose()

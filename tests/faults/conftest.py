@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))  # fault_stack, fault_twilio, fault_calls
@@ -18,22 +16,11 @@ sys.path.insert(0, str(Path(__file__).parent))  # fault_stack, fault_twilio, fau
 from fault_calls import seed, truncate  # noqa: E402
 from fault_stack import Stack  # noqa: E402
 from fault_twilio import FaultyTwilio  # noqa: E402
-from hotline.config import ROOT  # noqa: E402
 from models import make_engine, make_sessionmaker  # noqa: E402
+from support import migrate  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = f"faults_{os.getpid()}"
-
-
-def migrate(url: str) -> None:
-    """`alembic upgrade head`, as `release` does (the same as tests/conftest.py's)."""
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-        cfg.attributes["connection"] = connection
-        cfg.attributes["configure_logger"] = False
-        command.upgrade(cfg, "head")
-    engine.dispose()
 
 
 def _reachable(host: str, port: int) -> bool:
