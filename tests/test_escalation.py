@@ -215,17 +215,20 @@ def test_a_worker_killed_after_twilio_accepted_the_sms_does_not_send_it_twice(re
         raise SystemExit("worker killed")  # ...but the worker dies before writing the MessageSid
 
     call_id = db.scalars(select(OutboxItem)).first().args[0]
-    jobs.open_case(call_id)
-    first = db.scalars(select(Escalation).order_by(Escalation.id)).first()
     sms.send = send_then_die
     try:
         with pytest.raises(SystemExit):
-            jobs.send_escalation(first.id)
+            jobs.open_case(call_id)  # the job sends its level-1 SMS itself, and dies in the first
     finally:
         sms.send = real_send
+    first = db.scalars(select(Escalation).order_by(Escalation.id)).first()
     db.expire_all()
     assert db.get(Escalation, first.id).status == "sending" and len(fake.created) == 1
-    run_jobs(redis)  # the retry (here: the queued job) finds the message Twilio already has
+    with app.extensions["sessions"]() as session:  # the relay's sweep, once the items are overdue
+        from workers.outbox import sweep
+
+        assert sweep(session, redis, older_than=-1) == 2
+    run_jobs(redis)  # the queued job finds the message Twilio already has, and sends the other
     assert len(fake.created) == 2  # one per duty officer, no more
     db.expire_all()
     assert db.get(Escalation, first.id).message_sid == fake.created[0]["sid"]
@@ -233,12 +236,15 @@ def test_a_worker_killed_after_twilio_accepted_the_sms_does_not_send_it_twice(re
 
 def test_a_transient_twilio_error_is_retried_and_a_permanent_one_fails_over(real_twilio, db):
     (app, twilio, redis), fake = real_twilio
-    fake.fail_next = [(503, {"code": 20500, "message": "Service Unavailable", "status": 503}),
-                      (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})]
+    busy = (503, {"code": 20500, "message": "Service Unavailable", "status": 503})
+    # The case job sends to DUTY_1 (503), then DUTY_2 (21610); DUTY_1's queued job meets a 503 again.
+    fake.fail_next = [busy, (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
+                                   "status": 400}), busy]
     report(twilio, SID, ["1", "2"], postcode="50200")
     run_jobs(redis)
     by_phone = {e.contact.phone: e for e in the_case(db).escalations}
-    assert by_phone[DUTY_1].status == "sending"  # 503: RQ retries it later (scheduled by Retry)
+    assert not fake.fail_next and not fake.created
+    assert by_phone[DUTY_1].status == "sending"  # 503 twice: RQ retries it later (scheduled by Retry)
     assert by_phone[DUTY_2].status == "failed" and by_phone[DUTY_2].contact.unreachable_reason.startswith("Twilio 21610")
     with time_machine.travel(utcnow() + timedelta(seconds=10), tick=True):
         run_jobs(redis)

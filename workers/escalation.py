@@ -31,6 +31,12 @@ def sms_job_id(escalation_id: int) -> str:
     return f"sms-{escalation_id}"
 
 
+def escalation_of(job_id: str) -> int | None:
+    """The escalation id of an `sms-<id>` job id, else None."""
+    number = job_id.removeprefix("sms-")
+    return int(number) if number != job_id and number.isdigit() else None
+
+
 def check_job_id(case_id: int, level: int) -> str:
     return f"esc-{case_id}-{level}"
 

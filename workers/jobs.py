@@ -127,7 +127,9 @@ def _district(case: Case) -> str | None:
 
 
 def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | None = None, due=None) -> None:
-    """Enqueue the committed outbox items and the SLA check; anything lost here the relay sweeps."""
+    """Send this step's SMS now, enqueue what is left and the SLA check; anything lost here the relay sweeps."""
+    for job_id in job_ids:
+        _send_now(job_id)
     redis = runtime.redis()
     with sessions()() as session:
         outbox.dispatch(session, redis, job_ids)
@@ -141,6 +143,21 @@ def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | N
         pass
     except RedisError as error:
         log.warning("SLA check for case=%s level=%s not scheduled (%s); the relay will catch it", case_id, level, error)
+
+
+def _send_now(job_id: str) -> None:
+    """Run a committed SMS item in this work horse: RQ would fork a new one for it, which takes longer
+    than the SMS itself. Whatever fails here stays in the outbox and goes through the queue (with Retry)."""
+    escalation_id = ladder.escalation_of(job_id)
+    if escalation_id is None:
+        return
+    with sessions().begin() as session:
+        if not outbox.claim(session, job_id):
+            return  # done already, or another run has it
+    try:
+        send_escalation(escalation_id)
+    except Exception as error:  # noqa: BLE001 - any failure leaves the item to the queue's retries
+        log.warning("escalation=%s not sent at once (%s); queued with retries", escalation_id, type(error).__name__)
 
 
 def enqueue_overdue_checks(session, redis, grace: int = 30) -> int:

@@ -132,6 +132,14 @@ def _process_gone(pid: int) -> bool:
         return False
 
 
+def claim(session: Session, job_id: str) -> bool:
+    """Take a pending item to run it in this process; the sweep leaves it alone for `OUTBOX_SWEEP_AFTER`
+    seconds (then re-runs it, as for a process that died). False if it is done or already taken."""
+    taken = session.execute(update(OutboxItem).where(OutboxItem.job_id == job_id, OutboxItem.status == "pending")
+                            .values(status="enqueued", enqueued_at=utcnow(), attempts=OutboxItem.attempts + 1))
+    return taken.rowcount == 1
+
+
 def mark_done(session: Session, job_id: str) -> None:
     """Called by a job in the same transaction as its work."""
     session.execute(update(OutboxItem).where(OutboxItem.job_id == job_id)
