@@ -91,3 +91,30 @@ def test_a_job_left_started_by_a_dead_worker_is_enqueued_again(private_redis, wo
     assert job.get_status(refresh=True) == ("started" if worker_alive else "queued")
     assert q.job_ids == ([] if worker_alive else ["sms-1"])
     assert worker.pid == (os.getpid() if worker_alive else gone.pid)
+
+
+def test_a_torn_spooled_line_is_skipped(tmp_path):
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
+    whole = json.dumps({"kind": "status", "args": {}, "form": {"CallSid": "CA1"}, "received_at": at}) + "\n"
+    (tmp_path / "20260101-100.jsonl").write_text(whole + whole[:25])  # its writer died mid-line
+    handled = []
+    assert spool.replay(tmp_path, lambda r: handled.append(r["kind"])) == 1 and handled == ["status"]
+
+
+def test_a_line_spooled_while_a_replay_takes_the_file_goes_to_a_new_file(tmp_path, monkeypatch):
+    """The web process opened its file, then a replay renamed it before the line was written."""
+    assert spool.keep(tmp_path, "incoming", {}, {"CallSid": "CA2"})
+    [current] = spool.pending(tmp_path)
+    real_flock, taken = spool.fcntl.flock, []
+
+    def replay_takes_it_first(fd, operation):
+        if not taken:
+            taken.append(current.rename(current.with_suffix(".replaying")))
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(spool.fcntl, "flock", replay_takes_it_first)
+    assert spool.keep(tmp_path, "status", {}, {"CallSid": "CA2"})
+    assert len(taken[0].read_text().splitlines()) == 1  # nothing appended to the file being replayed
+    handled = []
+    assert spool.replay(tmp_path, lambda r: handled.append(r["kind"])) == 2 and handled == ["incoming", "status"]
+    assert not spool.pending(tmp_path)
