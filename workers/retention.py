@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from requests.exceptions import RequestException
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from models import Annotation, AuditEntry, Call, Case, CaseTransition, Message, Report, utcnow
@@ -199,7 +199,8 @@ def _delete_recordings(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[in
     deleted = failed = last = 0
     while True:
         with sessions.begin() as session:
-            calls = session.scalars(select(Call).where(_recordings(cut), Call.id > last).order_by(Call.id).limit(BATCH)).all()
+            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_recordings(cut), Call.id > last)
+                                   .order_by(Call.id).limit(BATCH)).all()
             for call in calls:
                 last = call.id
                 if delete_at_twilio(client, recording_sid(call)):
@@ -215,7 +216,8 @@ def _blank_numbers(sessions: sessionmaker, cut: Cutoffs) -> int:
     blanked = 0
     while True:
         with sessions.begin() as session:
-            calls = session.scalars(select(Call).where(_numbers(cut)).order_by(Call.id).limit(BATCH)).all()
+            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_numbers(cut))
+                                   .order_by(Call.id).limit(BATCH)).all()
             for call in calls:
                 blank_number(call)
             blanked += len(calls)
