@@ -33,7 +33,8 @@ def audits(db) -> list[AuditEntry]:
     return list(db.scalars(select(AuditEntry).where(AuditEntry.action == "retention").order_by(AuditEntry.id)))
 
 
-def test_a_call_without_a_case_loses_its_number_after_30_days_and_its_voice_message_after_90(app, db):
+def test_a_call_without_a_case_loses_its_number_after_30_days_and_its_voice_message_after_90(app, db, caplog):
+    caplog.set_level("INFO")
     twilio = Recordings()
     with travel(0):
         call = add_call(db)
@@ -62,6 +63,7 @@ def test_a_call_without_a_case_loses_its_number_after_30_days_and_its_voice_mess
     assert [json.loads(e.reason)["numbers_blanked"] for e in entries] == [0, 1, 0, 0]
     assert json.loads(entries[2].reason)["recordings_deleted"] == 1
     assert entries[2].target == "retention:2026-04-06" and entries[2].user_id is None
+    assert "retention run" in caplog.text and CALLER not in caplog.text and CALLER[1:] not in caplog.text
 
 
 def test_an_open_case_keeps_everything_and_a_closed_one_is_anonymised_after_its_years(app, db):

@@ -45,10 +45,9 @@ class Cutoffs:
 
     @classmethod
     def at(cls, config, now: datetime) -> "Cutoffs":
-        days = lambda n: now - timedelta(days=n)  # noqa: E731
-        return cls(days(config.RETENTION_RECORDING_DAYS), days(config.RETENTION_NUMBER_DAYS),
-                   days(config.RETENTION_CALL_NOTE_DAYS), days(config.RETENTION_SMS_DAYS),
-                   days(365 * config.RETENTION_CLOSED_CASE_YEARS))
+        days = [config.RETENTION_RECORDING_DAYS, config.RETENTION_NUMBER_DAYS, config.RETENTION_CALL_NOTE_DAYS,
+                config.RETENTION_SMS_DAYS, 365 * config.RETENTION_CLOSED_CASE_YEARS]
+        return cls(*(now - timedelta(days=n) for n in days))
 
 
 def day_of(now: datetime) -> str:
@@ -163,8 +162,10 @@ def _count(session: Session, model, condition) -> int:
 # --- the run -------------------------------------------------------------------------------------
 
 def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | None = None,
-        client=None) -> dict[str, int]:
-    """Apply every retention period; a dry run counts what would go and changes nothing."""
+        client=None, day: str | None = None) -> dict[str, int]:
+    """Apply every retention period; a dry run counts what would go and changes nothing.
+
+    The audit entry names the Bangkok day the run stands for (`day`, else today's)."""
     now = now or utcnow()
     cut = Cutoffs.at(config, now)
     counts = dict.fromkeys(COUNTS, 0)
@@ -189,7 +190,7 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
                                                        latitude=None, longitude=None), execution_options=quiet).rowcount
         counts["case_notes_blanked"] = session.execute(
             update(CaseTransition).where(_case_notes(cut)).values(note=None), execution_options=quiet).rowcount
-        session.add(AuditEntry(at=now, action="retention", target=f"retention:{day_of(now)}",
+        session.add(AuditEntry(at=now, action="retention", target=f"retention:{day or day_of(now)}",
                                reason=json.dumps(counts, sort_keys=True)))
     log.info("retention run: %s", json.dumps(counts, sort_keys=True))
     return counts
@@ -246,7 +247,7 @@ def run_daily(day: str) -> None:
         if ran_on(session, day):
             log.info("retention for %s already ran", day)
             return
-    run(factory, runtime.config())
+    run(factory, runtime.config(), day=day)
 
 
 def schedule(session: Session, redis, config, now: datetime | None = None) -> bool:
