@@ -107,13 +107,16 @@ def test_notes_on_a_call_without_a_case_go_after_a_year_and_sms_after_theirs(app
         author = add_author(db)
         call = add_call(db, recording=False)
         note_id = add_note(db, author, call=call).id
+        edited = add_note(db, author, call=call, body="lives near the north pier")
+        edited.supersedes_id = note_id  # an edit is a new version: both go together
+        db.commit()
         add_sms(db, "+66810000011")
         add_sms(db, "+66810000011", dry_run=True)
     with travel(364):
         assert run(app)["notes_deleted"] == 0
     with travel(366):
         counts = run(app)
-    assert counts["notes_deleted"] == 1 and counts["sms_deleted"] == 2
+    assert counts["notes_deleted"] == 2 and counts["sms_deleted"] == 2
     db.expire_all()
     assert db.get(Annotation, note_id) is None and db.scalars(select(Message)).all() == []
 
