@@ -81,7 +81,8 @@ def outbox_sweep(older_than):
 def init_app(app: Flask) -> None:
     from hotline.api.cli import tokens
     from hotline.centres_cli import centres
+    from hotline.retention_cli import retention, subject
     from hotline.sms_cli import sms
 
-    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms, tokens):
+    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms, tokens, retention, subject):
         app.cli.add_command(group)

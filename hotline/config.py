@@ -55,6 +55,13 @@ class Config:
     CONSOLE_POLL_SECONDS: int = 10  # how often the dashboard asks for news
     CONSOLE_PAGE_SIZE: int = 50  # rows per page in console lists
     RECORDING_FETCH_TIMEOUT: int = 10  # seconds to wait for Twilio when playing a recording
+    # How long personal data is kept (PDPA); docs/deploy.md explains each class. Data of an open case stays.
+    RETENTION_RECORDING_DAYS: int = 90  # voice messages: deleted on Twilio, reference blanked
+    RETENTION_NUMBER_DAYS: int = 30  # caller numbers of calls that opened no case: blanked
+    RETENTION_CALL_NOTE_DAYS: int = 365  # notes on calls that opened no case: deleted
+    RETENTION_SMS_DAYS: int = 365  # SMS in and out (bodies, numbers), dry-run ones included: deleted
+    RETENTION_CLOSED_CASE_YEARS: int = 10  # then a closed case keeps only kind, place, outcome and times
+    RETENTION_HOUR: int = 3  # Bangkok hour after which the relay schedules the day's retention run
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 

@@ -1,5 +1,6 @@
 """The outbox relay: every few seconds, enqueue what the web process could not, replay
-webhooks spooled to disk while the database was down, and re-arm overdue SLA checks."""
+webhooks spooled to disk while the database was down, and re-arm overdue SLA checks;
+once an hour, see whether the day's retention run is due (workers/retention.py)."""
 from __future__ import annotations
 
 import logging
@@ -9,12 +10,13 @@ import time
 from hotline.config import Config
 from hotline.telephony import spool
 
-from . import outbox
+from . import outbox, retention
 from .db import sessions
 from .jobs import enqueue_overdue_checks
 from .queues import connect
 
 log = logging.getLogger(__name__)
+RETENTION_LOOK_EVERY = 3600.0  # seconds between looks at whether the day's retention run is due
 
 
 def run_once(config: Config) -> tuple[int, int]:
@@ -32,6 +34,11 @@ def run_once(config: Config) -> tuple[int, int]:
     return replayed, swept
 
 
+def schedule_retention(config: Config) -> bool:
+    with sessions(config.DATABASE_URL)() as session:
+        return retention.schedule(session, connect(config.REDIS_URL), config)
+
+
 def main(interval: float = 10.0) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     config = Config.from_env()
@@ -39,11 +46,16 @@ def main(interval: float = 10.0) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
     log.info("outbox relay started (sweep after %ss)", config.OUTBOX_SWEEP_AFTER)
+    retention_look_at = 0.0
     while not stopping:
         try:
             replayed, swept = run_once(config)
             if replayed or swept:
                 log.info("replayed %d spooled webhooks, enqueued %d outbox items", replayed, swept)
+            if time.monotonic() >= retention_look_at:
+                retention_look_at = time.monotonic() + RETENTION_LOOK_EVERY
+                if schedule_retention(config):
+                    log.info("today's retention run enqueued")
         except Exception:  # the relay must outlive a database or Redis outage
             log.exception("relay pass failed; trying again in %ss", interval)
         wake_at = time.monotonic() + interval

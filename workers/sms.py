@@ -91,7 +91,7 @@ def send(config, to: str, body: str, status_callback: str | None) -> Sent:
               else {"from_": config.TWILIO_FROM_NUMBER} if config.TWILIO_FROM_NUMBER else None)
     if sender is None:
         raise PermanentSmsError(21603, "set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID to send SMS")
-    client = _client(config)
+    client = twilio_client(config)
     extra = {"status_callback": status_callback} if status_callback else {}
     try:
         message = client.messages.create(to=to, body=body, **sender, **extra)
@@ -114,7 +114,7 @@ def find_sent(config, to: str, body: str, since) -> Sent | None:
         return None
     cutoff = since - timedelta(minutes=1)
     try:
-        for message in _client(config).messages.stream(to=to, page_size=100, limit=LOOKUP_LIMIT):
+        for message in twilio_client(config).messages.stream(to=to, page_size=100, limit=LOOKUP_LIMIT):
             created = message.date_created
             if created is not None and created < cutoff - timedelta(hours=1):
                 break  # newest first: the rest is older than the attempt (an hour of slack for the ordering)
@@ -127,7 +127,7 @@ def find_sent(config, to: str, body: str, since) -> Sent | None:
     return None
 
 
-def _client(config) -> Client:
+def twilio_client(config) -> Client:
     client = Client(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=TIMEOUT))
     if config.TWILIO_API_BASE_URL:
         client.api.base_url = config.TWILIO_API_BASE_URL.rstrip("/")  # the v2010 Api domain (Messages)

@@ -1,0 +1,188 @@
+"""Retention (PDPA): each class of personal data goes when its period ends, never while a case is open;
+checked by travelling in time, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import time_machine
+from records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_report, add_sms
+from sqlalchemy import select
+
+from models import Annotation, ApiToken, AuditEntry, Call, CaseTransition, Message, Report
+from workers import retention
+
+T0 = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
+
+
+def travel(days: float):
+    return time_machine.travel(T0 + timedelta(days=days), tick=False)
+
+
+def run(app, **options):
+    return retention.run(app.extensions["sessions"], app.config["HOTLINE"], **options)
+
+
+def fresh(db, call) -> Call:
+    db.expire_all()
+    return db.get(Call, call.id)
+
+
+def audits(db) -> list[AuditEntry]:
+    db.expire_all()
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == "retention").order_by(AuditEntry.id)))
+
+
+def test_a_call_without_a_case_loses_its_number_after_30_days_and_its_voice_message_after_90(app, db, caplog):
+    caplog.set_level("INFO")
+    twilio = Recordings()
+    with travel(0):
+        call = add_call(db)
+        sid = call.recording_sid
+    with travel(29):
+        assert run(app, client=twilio)["numbers_blanked"] == 0
+    assert fresh(db, call).from_e164 == CALLER
+    with travel(31):
+        counts = run(app, client=twilio)
+    assert counts["numbers_blanked"] == 1 and counts["recordings_deleted"] == 0
+    call = fresh(db, call)
+    assert (call.from_raw, call.from_e164, call.caller_country) == (None, None, None)
+    incoming = call.events[0].params
+    assert "From" not in incoming and "Caller" not in incoming and "FromCity" not in incoming
+    assert incoming["CallSid"] == call.call_sid and call.recording_sid == sid
+    with travel(91):
+        counts = run(app, client=twilio)
+    assert counts["recordings_deleted"] == 1 and twilio.deleted == [sid]
+    call = fresh(db, call)
+    assert (call.recording_sid, call.recording_url, call.recording_duration) == (None, None, None)
+    assert "RecordingUrl" not in call.events[1].params
+    with travel(91.5):
+        assert set(run(app, client=twilio).values()) == {0}  # a second run finds nothing left
+    assert twilio.deleted == [sid]
+    entries = audits(db)
+    assert [json.loads(e.reason)["numbers_blanked"] for e in entries] == [0, 1, 0, 0]
+    assert json.loads(entries[2].reason)["recordings_deleted"] == 1
+    assert entries[2].target == "retention:2026-04-06" and entries[2].user_id is None
+    assert "retention run" in caplog.text and CALLER not in caplog.text and CALLER[1:] not in caplog.text
+
+
+def test_an_open_case_keeps_everything_and_a_closed_one_is_anonymised_after_its_years(app, db):
+    twilio = Recordings()
+    with travel(0):
+        author = add_author(db)
+        call = add_call(db)
+        case = add_case(db, call)
+        note_ids = [add_note(db, author, call=call).id, add_note(db, author, case=case).id]
+        sms_id = add_sms(db, "+66810000011", case).id
+        token = ApiToken(name="protect-u", token_hash="h" * 64, prefix="p", scope="all")
+        db.add(token)
+        db.commit()
+        app_case = add_case(db)
+        report_id = add_report(db, app_case, token.id).id
+    with travel(400):
+        counts = run(app, client=twilio)
+        assert counts["recordings_deleted"] == counts["numbers_blanked"] == counts["notes_deleted"] == 0
+        assert counts["sms_deleted"] == 0 and twilio.deleted == []
+        for open_case in (case, app_case):
+            open_case = db.merge(open_case)
+            open_case.move_to("closed", "user:1", note="handed to the police at the pier", outcome="referred_police")
+        db.commit()
+        counts = run(app, client=twilio)  # closed: the voice message and old SMS go, the case file stays
+    assert counts["recordings_deleted"] == 1 and counts["sms_deleted"] == 1 and counts["numbers_blanked"] == 0
+    assert fresh(db, call).from_e164 == CALLER and db.get(Message, sms_id) is None
+    assert all(db.get(Annotation, note_id) for note_id in note_ids)
+    with travel(400 + 365 * 10 + 1):
+        counts = run(app, client=twilio)
+    assert counts == {**counts, "numbers_blanked": 1, "notes_deleted": 2, "reports_blanked": 1, "case_notes_blanked": 2}
+    db.expire_all()
+    assert fresh(db, call).from_e164 is None and db.scalars(select(Annotation)).all() == []
+    report = db.get(Report, report_id)
+    assert (report.contact_number, report.description, report.reporter_id, report.latitude) == (None,) * 4
+    assert {t.note for t in db.scalars(select(CaseTransition))} == {None}
+    assert db.get(type(case), case.id).outcome == "referred_police"  # the statistics stay
+
+
+def test_notes_on_a_call_without_a_case_go_after_a_year_and_sms_after_theirs(app, db):
+    with travel(0):
+        author = add_author(db)
+        call = add_call(db, recording=False)
+        note_id = add_note(db, author, call=call).id
+        edited = add_note(db, author, call=call, body="lives near the north pier")
+        edited.supersedes_id = note_id  # an edit is a new version: both go together
+        db.commit()
+        add_sms(db, "+66810000011")
+        add_sms(db, "+66810000011", dry_run=True)
+    with travel(364):
+        assert run(app)["notes_deleted"] == 0
+    with travel(366):
+        counts = run(app)
+    assert counts["notes_deleted"] == 2 and counts["sms_deleted"] == 2
+    db.expire_all()
+    assert db.get(Annotation, note_id) is None and db.scalars(select(Message)).all() == []
+
+
+def test_a_dry_run_counts_and_changes_nothing(app, db):
+    with travel(0):
+        calls = [add_call(db), add_call(db, recording=False)]
+    with travel(100):
+        counts = run(app, dry_run=True, client=Recordings(failing={c.recording_sid for c in calls if c.recording_sid}))
+    assert counts["recordings_deleted"] == 1 and counts["numbers_blanked"] == 2
+    assert all(fresh(db, c).from_e164 == CALLER for c in calls) and fresh(db, calls[0]).recording_sid
+    assert audits(db) == []
+
+
+def test_twilio_404_counts_as_deleted_and_a_failure_is_tried_again_next_run(app, db):
+    with travel(0):
+        gone, failing = add_call(db), add_call(db)
+    twilio = Recordings(missing={gone.recording_sid}, failing={failing.recording_sid})
+    with travel(100):
+        counts = run(app, client=twilio)
+    assert (counts["recordings_deleted"], counts["recordings_failed"]) == (1, 1)
+    assert fresh(db, gone).recording_sid is None and fresh(db, failing).recording_sid is not None
+    twilio.failing.clear()
+    with travel(101):
+        counts = run(app, client=twilio)
+    assert (counts["recordings_deleted"], counts["recordings_failed"]) == (1, 0)
+    assert twilio.deleted == [failing.recording_sid]
+
+
+def test_flask_retention_run_without_twilio_credentials_blanks_the_database_only(app, db):
+    with travel(0):
+        call = add_call(db)
+    runner = app.test_cli_runner()
+    with travel(100):
+        dry = runner.invoke(args=["retention", "run", "--dry-run"])
+        assert dry.exit_code == 0 and "would: recordings deleted 1" in dry.output
+        assert fresh(db, call).recording_sid is not None
+        done = runner.invoke(args=["retention", "run"])
+    assert done.exit_code == 0, done.output
+    assert "done: recordings deleted 1" in done.output and "not deleted at Twilio" in done.output
+    assert CALLER not in done.output
+    call = fresh(db, call)
+    assert call.recording_sid is None and call.from_e164 is None
+    assert len(audits(db)) == 1
+
+
+def test_the_relay_enqueues_one_run_a_bangkok_day_after_the_hour_and_a_rerun_is_a_no_op(ladder_env, db):
+    from ladder import run_jobs
+
+    from workers.relay import schedule_retention
+
+    app, _twilio, redis = ladder_env
+    config = app.config["HOTLINE"]
+    with travel(0):
+        call = add_call(db)
+    early = datetime(2026, 4, 10, 19, 30, tzinfo=timezone.utc)  # 02:30 in Bangkok
+    with time_machine.travel(early, tick=False):
+        assert retention.schedule(db, redis, config) is False
+    later = early + timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        assert schedule_retention(config) is True  # as the relay's hourly look does it
+        assert retention.schedule(db, redis, config) is False  # already queued
+        run_jobs(redis)
+        db.expire_all()
+        assert retention.schedule(db, redis, config) is False  # already ran today
+        retention.run_daily("2026-04-11")  # a job run twice does nothing the second time
+    entries = audits(db)
+    assert [e.target for e in entries] == ["retention:2026-04-11"]
+    assert fresh(db, call).recording_sid is None and fresh(db, call).from_e164 is None
