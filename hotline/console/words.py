@@ -40,6 +40,9 @@ AUDIT = {
     "logout": _l("logged out"), "reveal_number": _l("revealed a caller number"),
     "play_recording": _l("played a recording"), "edit_call": _l("changed a call"), "open_case": _l("opened a case"),
     "export_csv": _l("exported CSV"), "api_call": _l("API call"),
+    "add_contact": _l("added a contact"), "edit_contact": _l("changed a contact"),
+    "contact_duty": _l("changed a contact's duty"), "deactivate_contact": _l("deactivated a contact"),
+    "reassign_case": _l("moved a case to another province"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "role": ROLE, "topic": TOPIC, "event": EVENT, "audit": AUDIT}
