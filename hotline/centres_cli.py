@@ -75,6 +75,7 @@ def centres_show(code: str | None):
             flags = ["off duty"] if not contact.on_duty else []
             flags += ["inactive"] if not contact.active else []
             flags += [f"unreachable: {contact.unreachable_reason}"] if contact.unreachable_reason else []
+            flags += ["edited in the console"] if contact.console_edited_at else []
             role = f" / {contact.role}" if contact.role else ""
             click.echo(f"  {contact.level} {LEVELS[contact.level]:<16} {mask(contact.phone):<14} {contact.name}{role}"
                        + (f"  [{', '.join(flags)}]" if flags else ""))
