@@ -24,19 +24,28 @@ FILES = (("provinces", "provinces.csv", load_provinces), ("centres", "centres.cs
 def _counts(counts) -> str:
     total = counts["new"] + counts["changed"] + counts["unchanged"]
     text = f"{total} ({counts['new']} new, {counts['changed']} changed"
-    return text + (f", {counts['deactivated']} deactivated)" if counts["deactivated"] else ")")
+    text += f", {counts['deactivated']} deactivated" if counts["deactivated"] else ""
+    return text + (f", {counts['kept']} kept as edited in the console)" if counts["kept"] else ")")
 
 
 @centres.command("load")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DATA_DIR, show_default=True,
               help="Folder holding provinces.csv, centres.csv and contacts.csv.")
-def centres_load(data_dir: Path):
-    """Load or update provinces, centres and contacts (one transaction)."""
+@click.option("--overwrite-console-edits", is_flag=True,
+              help="Make contacts.csv authoritative again: contacts edited in the console are overwritten, "
+                   "and those added there but not in the file are deactivated.")
+def centres_load(data_dir: Path, overwrite_console_edits: bool):
+    """Load or update provinces, centres and contacts (one transaction).
+
+    Contacts changed in the operator console are kept as they are (the console's edits win)
+    unless --overwrite-console-edits is given.
+    """
     results = []
     try:
         with transaction() as session:  # rolled back if any row is bad
             for label, name, load in FILES:
-                results.append((label, load(session, data_dir / name)))
+                extra = {"overwrite_console_edits": True} if load is load_contacts and overwrite_console_edits else {}
+                results.append((label, load(session, data_dir / name, **extra)))
             demo = sum(is_demo_number(p) for p in session.scalars(select(Contact.phone).where(Contact.active)))
     except (ReferenceDataError, OSError) as error:
         raise click.ClickException(f"{error}\nnothing was loaded") from error
@@ -66,6 +75,7 @@ def centres_show(code: str | None):
             flags = ["off duty"] if not contact.on_duty else []
             flags += ["inactive"] if not contact.active else []
             flags += [f"unreachable: {contact.unreachable_reason}"] if contact.unreachable_reason else []
+            flags += ["edited in the console"] if contact.console_edited_at else []
             role = f" / {contact.role}" if contact.role else ""
             click.echo(f"  {contact.level} {LEVELS[contact.level]:<16} {mask(contact.phone):<14} {contact.name}{role}"
                        + (f"  [{', '.join(flags)}]" if flags else ""))

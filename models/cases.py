@@ -37,6 +37,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     outcome: Mapped[str | None] = mapped_column(String(24))
     level: Mapped[int] = mapped_column(Integer, default=0)  # highest escalation level reached
+    ladder_run: Mapped[int] = mapped_column(Integer, default=0)  # +1 each reassignment: older SLA checks then do nothing
     unacknowledged: Mapped[bool] = mapped_column(Boolean, default=False)  # the ladder ran out: red for supervisors
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -63,6 +64,20 @@ class Case(Base):
         self.transitions.append(CaseTransition(from_status=self.status, to_status=status, actor=actor, note=note))
         self.status = status
 
+    def reassign(self, province_code: str | None, centre, actor: str, note: str | None = None) -> None:
+        """Move an open case to another province's centre; its ladder starts again (a new run) for that centre.
+
+        A case someone had taken goes back to escalating: the new centre has to acknowledge it itself.
+        """
+        if self.status == "closed":
+            raise ValueError("a closed case cannot be reassigned")
+        status = self.status if self.status in ("new", "escalating") else "escalating"
+        self.transitions.append(CaseTransition(from_status=self.status, to_status=status, actor=actor, note=note,
+                                               to_centre_id=centre.id))
+        self.status, self.province_code, self.district_code, self.centre = status, province_code, None, centre
+        self.ladder_run, self.level, self.sla_due_at, self.unacknowledged = (self.ladder_run or 0) + 1, 0, None, False
+        self.acknowledged_at = self.acknowledged_by = None
+
 
 class CaseTransition(Base):
     __tablename__ = "case_transitions"
@@ -73,6 +88,7 @@ class CaseTransition(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))  # system, contact:<id>, user:<id>
     note: Mapped[str | None] = mapped_column(Text)
+    to_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # set when the case moved to this centre
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

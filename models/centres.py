@@ -48,6 +48,8 @@ class Contact(Base):
     # Set when Twilio says the number can never get our SMS (21211 invalid, 21610 unsubscribed, ...).
     unreachable_reason: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when someone changes the contact in the console: from then on `flask centres load` leaves it alone.
+    console_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     centre: Mapped[Centre] = relationship(back_populates="contacts")
 

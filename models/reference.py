@@ -2,6 +2,8 @@
 
 The loaders are idempotent upserts that never commit (the caller rolls back when one raises: nothing is half-written).
 A contact is keyed by (centre, phone, level); one no longer in the file is deactivated, not deleted (escalations).
+The console's edits win: a contact changed in the console (`console_edited_at`) is left as it is, neither
+updated nor deactivated, unless the load is told to overwrite them.
 """
 from __future__ import annotations
 
@@ -59,15 +61,22 @@ def _texts(where: str, row: dict[str, str], model, *columns: str) -> dict[str, s
     return {column: row[column] for column in columns}
 
 
-def _load(session: Session, path, model, columns: tuple[str, ...], read: Callable, existing: dict) -> Counter:
-    """Upsert what `read(where, row) -> (key, values)` makes of each row; deactivate contacts not in the file."""
-    rows, seen, counts = [], {}, Counter(new=0, changed=0, unchanged=0, deactivated=0)
+def _load(session: Session, path, model, columns: tuple[str, ...], read: Callable, existing: dict,
+          kept: Callable = lambda record: False) -> Counter:
+    """Upsert what `read(where, row) -> (key, values)` makes of each row; deactivate contacts not in the file.
+
+    A record that `kept(record)` says is someone else's (edited in the console) is counted, never touched.
+    """
+    rows, seen, counts = [], {}, Counter(new=0, changed=0, unchanged=0, deactivated=0, kept=0)
     for where, row in _rows(path, columns):
         key, values = read(where, row)
         _check(key not in seen, where, f"repeats line {seen.get(key, '').rpartition(':')[2]}")
         seen[key] = where
         rows.append((key, values))
     for key, values in rows:
+        if key in existing and kept(existing[key]):
+            counts["kept"] += 1
+            continue
         record = existing.get(key) or model()
         changes = {name: value for name, value in values.items() if getattr(record, name) != value}
         for name, value in changes.items():
@@ -75,7 +84,7 @@ def _load(session: Session, path, model, columns: tuple[str, ...], read: Callabl
         counts["unchanged" if not changes else "changed" if key in existing else "new"] += 1
         session.add(record)
     for key, record in existing.items():
-        if model is Contact and key not in seen and record.active:
+        if model is Contact and key not in seen and record.active and not kept(record):
             record.active = False
             counts["deactivated"] += 1
     session.flush()
@@ -105,18 +114,37 @@ def load_centres(session: Session, path: str | Path) -> Counter:
     return _load(session, path, Centre, ("code", "name_th", "name_en"), read, existing)
 
 
-def _phone(where: str, text: str) -> str:
+class NotAnSmsNumber(ValueError):
+    """`problem` is "invalid" (no such number) or "not_mobile" (valid, but SMS cannot reach it)."""
+
+    def __init__(self, problem: str):
+        super().__init__(problem)
+        self.problem = problem
+
+
+def sms_number(text: str) -> str:
+    """A number SMS can reach, as E.164; Thai numbers may be written locally (081 234 5678)."""
     try:
         number = phonenumbers.parse(text, "TH")
     except phonenumbers.NumberParseException:
         number = None
-    _check(number and phonenumbers.is_valid_number(number), where,
-           f"phone {text!r} is not a valid number (write +66812345678 or 0812345678)")
-    _check(phonenumbers.number_type(number) in SMS_TYPES, where, f"phone {text!r} is not a mobile number (SMS)")
+    if not (number and phonenumbers.is_valid_number(number)):
+        raise NotAnSmsNumber("invalid")
+    if phonenumbers.number_type(number) not in SMS_TYPES:
+        raise NotAnSmsNumber("not_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def load_contacts(session: Session, path: str | Path) -> Counter:
+def _phone(where: str, text: str) -> str:
+    try:
+        return sms_number(text)
+    except NotAnSmsNumber as error:
+        _check(error.problem != "invalid", where, f"phone {text!r} is not a valid number (write +66812345678 or 0812345678)")
+        raise ReferenceDataError(f"{where}: phone {text!r} is not a mobile number (SMS)") from None
+
+
+def load_contacts(session: Session, path: str | Path, overwrite_console_edits: bool = False) -> Counter:
+    """Contacts from the file; those edited in the console are kept as they are unless `overwrite_console_edits`."""
     centres = {c.code: c for c in session.scalars(select(Centre))}
 
     def read(where, row):
@@ -127,9 +155,11 @@ def load_contacts(session: Session, path: str | Path) -> Counter:
         _check(on_duty in FLAGS, where, f"on_duty {row['on_duty']!r} is not yes or no")
         phone, level = _phone(where, row["phone"]), int(level)
         return (centre.id, phone, level), {**_texts(where, row, Contact, "name", "role"), "centre_id": centre.id,
-                                           "phone": phone, "level": level, "on_duty": FLAGS[on_duty], "active": True}
+                                           "phone": phone, "level": level, "on_duty": FLAGS[on_duty], "active": True,
+                                           "console_edited_at": None}
     existing = {(c.centre_id, c.phone, c.level): c for c in session.scalars(select(Contact))}
-    return _load(session, path, Contact, ("centre", "name", "role", "phone", "level", "on_duty"), read, existing)
+    kept = (lambda contact: False) if overwrite_console_edits else (lambda contact: contact.console_edited_at is not None)
+    return _load(session, path, Contact, ("centre", "name", "role", "phone", "level", "on_duty"), read, existing, kept)
 
 
 def is_demo_number(e164: str | None) -> bool:

@@ -16,7 +16,7 @@ from models import CENTRAL, Case, Centre, Contact, Escalation, utcnow
 from models.upsert import insert_ignore
 
 from . import outbox
-from .queues import SMS
+from .queues import DEFAULT, SMS, URGENT
 
 log = logging.getLogger(__name__)
 TOP = 3
@@ -37,8 +37,13 @@ def escalation_of(job_id: str) -> int | None:
     return int(number) if number != job_id and number.isdigit() else None
 
 
-def check_job_id(case_id: int, level: int) -> str:
-    return f"esc-{case_id}-{level}"
+def check_job_id(case_id: int, level: int, run: int = 0) -> str:
+    """A reassigned case's ladder is a new run with its own SLA checks; the old run's checks find it gone."""
+    return f"esc-{case_id}-{level}" + (f"-r{run}" if run else "")
+
+
+def restart_job_id(case_id: int, run: int) -> str:
+    return f"case-restart-{case_id}-{run}"
 
 
 def contacts_for(session: Session, case: Case, level: int) -> list[Contact]:
@@ -97,6 +102,20 @@ def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
     return climb(session, config, case, escalation.level)
 
 
+def restart(session: Session, case: Case) -> list[str]:
+    """After `Case.reassign`: the old centre's unsent SMS are cancelled, the sent ones superseded (a reply to
+    them no longer acknowledges), and a job starts level 1 for the new centre. Returns the outbox job id."""
+    for escalation in case.escalations:
+        if escalation.status in ("pending", "sending"):
+            escalation.status = "cancelled"
+        elif escalation.status in ("sent", "delivered"):
+            escalation.status = "superseded"
+    job_id = restart_job_id(case.id, case.ladder_run)
+    outbox.add(session, "workers.jobs.restart_escalation", [case.id, case.ladder_run], job_id,
+               URGENT if case.urgency == "urgent" else DEFAULT)
+    return [job_id]
+
+
 def flag_unacknowledged(case: Case, why: str) -> None:
     if not case.unacknowledged:
         case.unacknowledged = True
@@ -112,7 +131,7 @@ def acknowledge(session: Session, case: Case, contact: Contact) -> bool:
     case.move_to("acknowledged", f"contact:{contact.id}", f"ACK by SMS from level {contact.level}")
     case.acknowledged_at, case.acknowledged_by, case.sla_due_at, case.unacknowledged = now, contact.id, None, False
     for escalation in case.escalations:
-        if escalation.contact_id == contact.id and escalation.acknowledged_at is None:
+        if escalation.contact_id == contact.id and escalation.acknowledged_at is None and escalation.status != "superseded":
             escalation.status, escalation.acknowledged_at = "acknowledged", now
         elif escalation.status in ("pending", "sending"):
             escalation.status = "cancelled"

@@ -38,9 +38,9 @@ def open_case(call_id: int) -> None:
         case, opened = open_case_for_call(session, call_id)
         job_ids, level, due = _start(session, case)
         outbox.mark_done(session, case_job_id(call_id))
-        case_id = case.id
+        case_id, run = case.id, case.ladder_run
     log.info("open_case call=%s case=%s opened=%s", call_id, case_id, opened)
-    _after_commit(job_ids, case_id, level, due)
+    _after_commit(job_ids, case_id, level, due, run)
 
 
 def start_escalation(case_id: int) -> None:
@@ -51,7 +51,23 @@ def start_escalation(case_id: int) -> None:
             raise LookupError(f"case {case_id} does not exist")
         job_ids, level, due = _start(session, case)
         outbox.mark_done(session, escalation_job_id(case_id))
-    _after_commit(job_ids, case_id, level, due)
+        run = case.ladder_run
+    _after_commit(job_ids, case_id, level, due, run)
+
+
+def restart_escalation(case_id: int, run: int) -> None:
+    """A reassigned case starts up its new centre's ladder at level 1, once per reassignment."""
+    with sessions().begin() as session:
+        case = session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            raise LookupError(f"case {case_id} does not exist")
+        job_ids, level, due = [], case.level, None
+        if case.ladder_run == run and case.level == 0 and case.status in ("new", "escalating"):
+            job_ids = ladder.start_level(session, runtime.config(), case, 1)
+            level, due = case.level, case.sla_due_at
+        outbox.mark_done(session, ladder.restart_job_id(case_id, run))
+    log.info("restart_escalation case=%s run=%s level=%s", case_id, run, level)
+    _after_commit(job_ids, case_id, level, due, run)
 
 
 def _start(session, case: Case):
@@ -61,16 +77,16 @@ def _start(session, case: Case):
     return job_ids, case.level, case.sla_due_at
 
 
-def check_acknowledged(case_id: int, level: int) -> None:
-    """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile."""
+def check_acknowledged(case_id: int, level: int, run: int = 0) -> None:
+    """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile (or the case moved)."""
     config = runtime.config()
     with sessions().begin() as session:
         case = session.get(Case, case_id, with_for_update=True)
-        job_ids = ladder.climb(session, config, case, level)
+        job_ids = ladder.climb(session, config, case, level) if case.ladder_run == run else []
         new_level, due = case.level, case.sla_due_at
     if job_ids:
         log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, new_level)
-    _after_commit(job_ids, case_id, new_level, due if job_ids else None)
+    _after_commit(job_ids, case_id, new_level, due if job_ids else None, run)
 
 
 def send_escalation(escalation_id: int) -> None:
@@ -126,7 +142,8 @@ def _district(case: Case) -> str | None:
     return district.name_th if district else None
 
 
-def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | None = None, due=None) -> None:
+def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | None = None, due=None,
+                  run: int = 0) -> None:
     """Send this step's SMS now, enqueue what is left and the SLA check; anything lost here the relay sweeps."""
     for job_id in job_ids:
         _send_now(job_id)
@@ -137,8 +154,9 @@ def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | N
         return
     try:
         q = queue(URGENT if level and level > 1 else DEFAULT, redis)
-        q.enqueue_in(max(due - utcnow(), timedelta(0)), check_acknowledged, case_id, level,
-                     job_id=ladder.check_job_id(case_id, level), unique=True, retry=outbox.RETRY)
+        args = (case_id, level, run) if run else (case_id, level)
+        q.enqueue_in(max(due - utcnow(), timedelta(0)), check_acknowledged, *args,
+                     job_id=ladder.check_job_id(case_id, level, run), unique=True, retry=outbox.RETRY)
     except DuplicateJobError:
         pass
     except RedisError as error:
@@ -166,8 +184,9 @@ def enqueue_overdue_checks(session, redis, grace: int = 30) -> int:
 
     if redis is None:
         return 0
-    overdue = session.execute(select(Case.id, Case.level).where(
+    overdue = session.execute(select(Case.id, Case.level, Case.ladder_run).where(
         Case.status.in_(["new", "escalating"]), Case.sla_due_at < utcnow() - timedelta(seconds=grace)).limit(500))
     q = queue(URGENT, redis)
-    return sum(outbox.enqueue_once(q, check_acknowledged, [case_id, level], ladder.check_job_id(case_id, level))
-               for case_id, level in overdue)
+    return sum(outbox.enqueue_once(q, check_acknowledged, [case_id, level] + ([run] if run else []),
+                                   ladder.check_job_id(case_id, level, run))
+               for case_id, level, run in overdue)

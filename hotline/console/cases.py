@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from models import Call, Case, Contact, Message, User, utcnow
+from models import Call, Case, Centre, Contact, Message, User, utcnow
 from models.cases import NEXT, OPEN_STATUSES
 from models.places import province_name
 
@@ -20,13 +20,14 @@ from .access import EVERYONE, current_user, db, requires, scoped_cases
 from .audit import record
 from .call_actions import write_note
 from .call_page import notes
-from .forms import CaseFilters, NoteForm, TransitionForm
+from .forms import CaseFilters, NoteForm, ReassignForm, TransitionForm
 from .i18n import BANGKOK
 from .keyset import Cursor, page
 from .masking import mask_number
 from .words import say
 
 MOVERS = ("operator", "supervisor", "admin", "field_officer")  # field officers: their provinces' cases only
+REASSIGNERS = ("operator", "supervisor", "admin")  # a field officer would move a case out of their own sight
 EXPORTERS = ("supervisor", "admin")
 EXPORT_LIMIT = 50_000
 # What a person may move a case to; "escalating" is the SMS ladder's own step, never a button.
@@ -91,7 +92,13 @@ def escalation_rows(case: Case) -> tuple[list[dict], list[Message]]:
     """Each SMS attempt with its contact (number masked) and the messages written for it; then the case's other messages."""
     messages = db().scalars(select(Message).where(Message.case_id == case.id).order_by(Message.id)).all()
     timeline = [{"escalation": escalation, "number": mask_number(escalation.contact.phone) if escalation.contact else None,
-                 "messages": [m for m in messages if m.escalation_id == escalation.id]} for escalation in case.escalations]
+                 "messages": [m for m in messages if m.escalation_id == escalation.id], "at": escalation.created_at}
+                for escalation in case.escalations]
+    # A reassignment sits in the timeline where it happened: the old centre's SMS above it, the new one's below.
+    timeline += [{"moved": t, "centre": db().get(Centre, t.to_centre_id), "at": t.at}
+                 for t in case.transitions if t.to_centre_id is not None]
+    now = utcnow()
+    timeline.sort(key=lambda row: row["at"] or now)
     return timeline, [m for m in messages if m.escalation_id is None]
 
 
@@ -115,6 +122,7 @@ def render_case(case: Case, status: int = 200, **forms):
         late=is_late(case, utcnow()), notes=notes(case),
         may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
         note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
+        may_reassign=user.role in REASSIGNERS, reassign_form=forms.get("reassign_form") or ReassignForm(),
         district=district_name(case.district_code), mask=mask_number, actors=actor_names(case),
     )
     # The workflow's buttons, in the order a case usually goes; "escalating" is the ladder's own step.

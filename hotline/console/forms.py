@@ -145,3 +145,54 @@ class SmsReplyForm(FlaskForm):
     def __init__(self, *args, contacts: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.contact.choices = [("", _l("choose a contact"))] + list(contacts)
+
+
+class ContactForm(FlaskForm):
+    """A centre's contact; the number is checked with phonenumbers and kept as E.164 in `phone.e164`."""
+
+    name = StringField(_l("Name"), validators=[
+        DataRequired(REQUIRED), Length(max=120, message=_l("Write at most 120 characters."))])
+    role = StringField(_l("Role (optional)"), validators=[
+        Optional(), Length(max=120, message=_l("Write at most 120 characters."))])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    level = Select(_l("Escalation level"))
+    on_duty = Select(_l("On duty"), default="yes")
+
+    def __init__(self, *args, central: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = (1, 2, 3) if central else (1, 2)  # level 3 is the central division's, as in data/contacts.csv
+        self.level.choices = [(str(n), str(LEVEL_WORDS[n])) for n in levels]
+        self.on_duty.choices = [("yes", _l("on duty")), ("no", _l("off duty"))]
+
+    def validate_phone(self, field) -> None:
+        from models.reference import NotAnSmsNumber, sms_number
+
+        try:
+            field.e164 = sms_number(field.data.strip())
+        except NotAnSmsNumber as error:
+            raise ValidationError(_l("This is not a mobile number: SMS cannot reach it.") if error.problem == "not_mobile"
+                                  else _l("This is not a valid phone number. Write it like 081 234 5678 or "
+                                          "+66 81 234 5678.")) from None
+
+
+class DutyForm(FlaskForm):
+    on_duty = Select(_l("On duty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_duty.choices = [("yes", _l("on duty")), ("no", _l("off duty"))]
+
+
+class ReassignForm(FlaskForm):
+    """Move a case to another province (hence centre); the SMS ladder starts again there."""
+
+    province = Select(_l("Move to province"))
+    note = TextAreaField(_l("Why (optional)"), validators=[
+        Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province.choices = [("", _l("choose a province"))] + province_choices()
+
+
+LEVEL_WORDS = {1: _l("1 · duty team"), 2: _l("2 · provincial head"), 3: _l("3 · central division")}

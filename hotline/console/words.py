@@ -42,6 +42,9 @@ AUDIT = {
     "export_csv": _l("exported CSV"), "api_call": _l("API call"),
     "retention": _l("retention run"), "subject_find": _l("data-subject request: looked up"),
     "subject_export": _l("data-subject request: exported"), "subject_erase": _l("data-subject request: erased"),
+    "add_contact": _l("added a contact"), "edit_contact": _l("changed a contact"),
+    "contact_duty": _l("changed a contact's duty"), "deactivate_contact": _l("deactivated a contact"),
+    "reassign_case": _l("moved a case to another province"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "role": ROLE, "topic": TOPIC, "event": EVENT, "audit": AUDIT}

@@ -73,12 +73,13 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
 def _cases_escalated_to(session: Session, contact_ids: list[int]) -> list[Case]:
     return list(session.scalars(
         select(Case).join(Escalation, Escalation.case_id == Case.id)
-        .where(Escalation.contact_id.in_(contact_ids)).distinct().order_by(Case.id)))
+        .where(Escalation.contact_id.in_(contact_ids), Escalation.status != "superseded")  # the case moved away
+        .distinct().order_by(Case.id)))
 
 
 def _contact_for(case: Case, contacts: list[Contact]) -> Contact:
     """The sender's contact row that this case was escalated to (a person may sit at two levels)."""
-    escalated = {e.contact_id for e in case.escalations}
+    escalated = {e.contact_id for e in case.escalations if e.status != "superseded"}
     return next(c for c in contacts if c.id in escalated)
 
 
@@ -113,7 +114,7 @@ def delivery(session: Session, config, form: dict) -> list[str]:
     if message is not None and RANK.get(state, -1) >= RANK.get(message.status, -1):
         message.status, message.error_code = state, code
     attempt = session.scalar(select(Escalation).where(Escalation.message_sid == sid))
-    if attempt is None or attempt.status in ("acknowledged", "cancelled", "failed", "undelivered"):
+    if attempt is None or attempt.status in ("acknowledged", "cancelled", "failed", "undelivered", "superseded"):
         return []
     if state == "delivered":
         attempt.status, attempt.delivered_at = "delivered", attempt.delivered_at or utcnow()

@@ -7,7 +7,7 @@ from itertools import count
 
 from werkzeug.security import generate_password_hash
 
-from models import Call, Case, User
+from models import CENTRAL, Call, Case, Centre, Contact, Province, User
 
 PASSWORD = "correct horse battery"
 # The production cost is scrypt n=32768 (about 0.3 s a check); tests use a cheaper one.
@@ -84,3 +84,19 @@ def add_case(db, call: Call | None = None, **fields) -> Case:
     case.reference = case.reference or f"1300-69-{case.id:06d}"
     db.commit()
     return case
+
+
+def add_centre(db, code: str = "50", name: str = "Chiang Mai centre") -> Contact:
+    """A province's centre (and the central division, once) with one on-duty level-1 contact; that contact."""
+    if db.get(Province, code) is None:
+        db.add(Province(code=code, name_th=name, name_en=name, region="north"))
+    if db.query(Centre).filter_by(code=CENTRAL).first() is None:
+        db.add(Centre(code=CENTRAL, province_code=None, name_th="กองต่อต้านการค้ามนุษย์", name_en="ATP Division"))
+    db.flush()
+    centre = Centre(code=code, province_code=code, name_th=name, name_en=name)
+    db.add(centre)
+    db.flush()
+    contact = Contact(centre_id=centre.id, name="Somchai", role="duty officer", phone=f"+668100{code}011", level=1)
+    db.add(contact)
+    db.commit()
+    return contact

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from console_support import Browser, add_call, add_case
+from console_support import Browser, add_call, add_case, add_centre
 
 from models import ROLES
 
@@ -34,6 +34,16 @@ ROUTES = {
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
     "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
     "console.sms_reply": ("POST", "/console/sms/reply", SUPERVISORS, {"contact": "", "body": "ACK 0001"}),
+    "console.centres": ("GET", "/console/centres", EVERYONE, None),
+    "console.centre": ("GET", "/console/centres/50", EVERYONE, None),
+    "console.add_contact": ("POST", "/console/centres/50/contacts", SUPERVISORS,
+                            {"name": "Duty officer", "phone": "081 234 5670", "level": "1", "on_duty": "yes"}),
+    "console.edit_contact": ("GET", "/console/contacts/{contact}", SUPERVISORS, None),
+    "console.save_contact_changes": ("POST", "/console/contacts/{contact}", SUPERVISORS,
+                                     {"name": "Head", "phone": "0812345671", "level": "2", "on_duty": "yes"}),
+    "console.set_duty": ("POST", "/console/contacts/{contact}/duty", SUPERVISORS, {"on_duty": "no"}),
+    "console.deactivate_contact": ("POST", "/console/contacts/{contact}/deactivate", SUPERVISORS, {}),
+    "console.reassign_case": ("POST", "/console/cases/{case}/province", STAFF, {"province": "10"}),
 }
 JSON = {"console.live"}
 
@@ -56,17 +66,18 @@ def test_every_console_view_is_guarded(app):
                 assert set(view.roles) == expected, endpoint
 
 
-def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0):
+def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
-    path = path.format(call=call_id, case=case_id)
+    path = path.format(call=call_id, case=case_id, contact=contact_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
 def test_a_stranger_is_sent_to_log_in(app, db):
     call = add_call(db)
     case = add_case(db, call)
+    contact = add_centre(db)
     for endpoint, (_method, _path, roles, _data) in ROUTES.items():
-        response = _request(Browser(app.test_client()), endpoint, call.id, case.id)
+        response = _request(Browser(app.test_client()), endpoint, call.id, case.id, contact.id)
         if roles == PUBLIC:
             assert response.status_code == 200, endpoint
         elif endpoint in JSON:
@@ -80,9 +91,10 @@ def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
     call = add_call(db, province_code="50", recording_sid="RE" + "1" * 32,
                     recording_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
     case = add_case(db, call)
+    contact = add_centre(db)
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
-        response = _request(as_role(role), endpoint, call.id, case.id)
+        response = _request(as_role(role), endpoint, call.id, case.id, contact.id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:
