@@ -34,6 +34,9 @@ ROUTES = {
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
     "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
     "console.sms_reply": ("POST", "/console/sms/reply", SUPERVISORS, {"contact": "", "body": "ACK 0001"}),
+    "console.simulator": ("GET", "/console/simulator", STAFF, None),
+    "console.simulator_call": ("POST", "/console/simulator/call", STAFF, {"caller": "mobile"}),
+    "console.simulator_press": ("POST", "/console/simulator/press", STAFF, {"key": "1"}),
 }
 JSON = {"console.live"}
 
