@@ -152,8 +152,9 @@ class Line:
     def _request(self, url: str, form: dict) -> None:
         for _ in range(MAX_REDIRECTS):
             body = self._send(url, form)
-            if body is None:
-                self.state.update(heard=[], wait={"kind": "ended"})
+            if body is None:  # the webhook refused or failed: the page shows its HTTP status
+                self.state.update(heard=[], wait={"kind": "ended"}, twiml="")
+                self.hang_up()
                 return
             heard, wait, redirect = read(body)
             self.state.update(heard=heard, wait=wait, twiml=body, typed="")

@@ -243,3 +243,13 @@ def test_a_simulated_urgent_report_never_pages_a_field_team(ladder_env, users, d
     assert case.source == "training" and case.status == "new" and case.sla_due_at is None
     assert db.scalars(select(Escalation)).all() == [] and db.scalars(select(Message)).all() == []
     assert redis.keys("hotline:simulator:*")  # the line's state lives in Redis when there is one
+
+
+def test_a_refused_webhook_is_shown_not_hidden(trainer, monkeypatch):
+    from twilio.request_validator import RequestValidator
+
+    from hotline.console import simulator_page
+
+    monkeypatch.setattr(simulator_page, "RequestValidator", lambda _token: RequestValidator("a wrong token"))
+    trainer.start("mobile")
+    assert "answered HTTP 403" in trainer.page and "the call has ended" in trainer.text("sim-step")
