@@ -253,3 +253,26 @@ def test_a_refused_webhook_is_shown_not_hidden(trainer, monkeypatch):
     monkeypatch.setattr(simulator_page, "RequestValidator", lambda _token: RequestValidator("a wrong token"))
     trainer.start("mobile")
     assert "answered HTTP 403" in trainer.page and "the call has ended" in trainer.text("sim-step")
+
+
+def test_every_language_and_every_kind_of_report_is_reachable(trainer, db):
+    from hotline.ivr.menu import MENU
+
+    for key, language in [("3", "Burmese"), ("4", "Khmer"), ("5", "Lao")]:
+        trainer.start("withheld")
+        trainer.press(key)
+        assert "Main menu" in trainer.text("sim-step") and language in trainer.text("sim-path")
+        assert "To report human trafficking, press 1." in trainer.text("sim-heard")  # no recordings: English text
+    for key, go in MENU["kind"].options.items():
+        trainer.start("mobile")
+        trainer.press("1", "1", key)
+        if "category" in go.sets:
+            assert "Postcode" in trainer.text("sim-step"), key
+            assert "Kind of trafficking — " + key in trainer.text("sim-path")
+        elif MENU[go.to].kind == "operator":  # 1 urgent, 0 an operator
+            assert "connecting to an operator" in trainer.text("sim-step"), key
+        else:
+            assert "Kind of trafficking" in trainer.text("sim-step"), key  # "*": hear it again
+    db.expire_all()
+    assert {c.category for c in db.scalars(select(Call))} >= {go.sets["category"] for go in MENU["kind"].options.values()
+                                                               if "category" in go.sets}
