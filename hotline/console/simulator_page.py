@@ -20,7 +20,6 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from hotline.ivr.menu import MENU
 from models import Call, Case
 
 from . import bp
@@ -149,8 +148,7 @@ def render_simulator(error: str | None = None, status: int = 200):
         case = db().scalar(select(Case).where(Case.call_id == call.id)) if call else None
     wait = (state or {}).get("wait", {"kind": "ended"})
     node = node_of(wait.get("action") or wait.get("silence"))
-    step = {"node": node, "title": NODE.get(node, node), "kind": MENU[node].kind if node in MENU else None,
-            "retry": attempt_of(wait.get("action")) > 1}
+    step = {"title": NODE.get(node, node), "retry": attempt_of(wait.get("action")) > 1}
     page = render_template("console/simulator.html", state=state, call=call, case=case, wait=wait, step=step,
                            path=describe_path(call.ivr_path) if call else [], twiml=pretty(state["twiml"]) if state else "",
                            presets=PRESETS, keys=KEYS, error=error)
