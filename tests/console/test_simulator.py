@@ -276,3 +276,11 @@ def test_every_language_and_every_kind_of_report_is_reachable(trainer, db):
     db.expire_all()
     assert {c.category for c in db.scalars(select(Call))} >= {go.sets["category"] for go in MENU["kind"].options.values()
                                                                if "category" in go.sets}
+
+
+def test_call_and_case_pages_mark_a_simulated_call_as_training(trainer, db):
+    trainer.start("mobile")
+    trainer.press("1", "1", "1")
+    call, case = the_call(db), db.scalars(select(Case)).one()
+    assert "simulated call (training)" in trainer.browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
+    assert "training: never escalated" in trainer.browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
