@@ -1,6 +1,7 @@
 """The call log: one Call per Twilio CallSid, an append-only CallEvent per webhook."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -15,6 +16,12 @@ STATUS_ORDER = {
     "completed": 3, "busy": 3, "no-answer": 3, "failed": 3, "canceled": 3,
 }
 FINAL_STATUSES = {s for s, rank in STATUS_ORDER.items() if rank == 3}
+# The console's IVR simulator names its calls so; Twilio's CallSids are "CA" and 32 hex digits, never these letters.
+SIMULATED_CALL_SID = re.compile(r"CAsimulator[0-9a-f]{24}")
+
+
+def is_simulated_call_sid(call_sid: str | None) -> bool:
+    return bool(call_sid and SIMULATED_CALL_SID.fullmatch(call_sid))
 
 
 class Call(Base):
@@ -58,6 +65,11 @@ class Call(Base):
     def reference(self) -> str:
         """The short number read back to a caller when no case is open yet."""
         return f"{self.id:06d}"
+
+    @property
+    def simulated(self) -> bool:
+        """A trainer's call from the console's IVR simulator: its case never pages a field team."""
+        return is_simulated_call_sid(self.call_sid)
 
     def advance_status(self, status: str) -> None:
         if STATUS_ORDER.get(status, -1) >= STATUS_ORDER.get(self.status, -1):

@@ -11,7 +11,7 @@ from .db import Base, UTCDateTime, utcnow
 STATUSES = ["new", "escalating", "acknowledged", "in_progress", "closed"]
 OPEN_STATUSES = ["new", "escalating", "acknowledged", "in_progress"]
 OUTCOMES = ["rescued_assisted", "referred_police", "referred_agency", "no_action_needed", "false_report"]
-SOURCES = ["call", "app", "volunteer", "operator"]
+SOURCES = ["call", "app", "volunteer", "operator", "training"]  # training: a simulated call, never escalated
 # Which status may follow which; an operator may close an open case at any point.
 NEXT = {
     "new": {"escalating", "acknowledged", "in_progress", "closed"},

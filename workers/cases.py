@@ -43,7 +43,7 @@ def open_case_for_call(session: Session, call_id: int) -> tuple[Case, bool]:
     call = session.get(Call, call_id)
     if call is None:
         raise LookupError(f"call {call_id} does not exist")
-    case = open_case(session, source="call", category=call.category, urgency=call.urgency,
+    case = open_case(session, source="training" if call.simulated else "call", category=call.category, urgency=call.urgency,
                      province_code=call.province_code, district_code=call.district_code, call_id=call.id)
     return case, True
 

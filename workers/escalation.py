@@ -59,6 +59,9 @@ def contacts_for(session: Session, case: Case, level: int) -> list[Contact]:
 
 def start_level(session: Session, config, case: Case, level: int) -> list[str]:
     """SMS every contact of the first level from `level` up that has anyone to reach."""
+    if case.source == "training":  # the IVR simulator's cases must never page a real field team
+        log.info("case %s is a training case: not escalated", case.reference)
+        return []
     while level <= TOP:
         contacts = contacts_for(session, case, level)
         if contacts:

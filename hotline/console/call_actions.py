@@ -113,5 +113,8 @@ def open_case(call_id: int):
         outbox.dispatch(database, current_app.extensions["redis"], job_ids)
     except SQLAlchemyError:
         log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
-    flash(_("Case %(reference)s opened; the province's team will be alerted.", reference=case.reference), "success")
+    if call.simulated:
+        flash(_("Training case %(reference)s opened; no field team is alerted.", reference=case.reference), "success")
+    else:
+        flash(_("Case %(reference)s opened; the province's team will be alerted.", reference=case.reference), "success")
     return _back(call.id, "case")

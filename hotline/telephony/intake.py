@@ -162,6 +162,8 @@ def queue_case(session: Session, call: Call) -> list[str]:
     """Open the case now, so the caller hears its reference; routing and SMS follow in a job."""
     session.flush()
     open_case_for_call(session, call.id)
+    if call.simulated:
+        return []  # a training case: opened so the trainer hears its reference, never routed to a field team
     job_id = case_job_id(call.id)
     outbox.add(session, "workers.jobs.open_case", [call.id], job_id, URGENT if call.urgency == "urgent" else DEFAULT)
     return [job_id]

@@ -44,6 +44,9 @@ ROUTES = {
     "console.set_duty": ("POST", "/console/contacts/{contact}/duty", SUPERVISORS, {"on_duty": "no"}),
     "console.deactivate_contact": ("POST", "/console/contacts/{contact}/deactivate", SUPERVISORS, {}),
     "console.reassign_case": ("POST", "/console/cases/{case}/province", STAFF, {"province": "10"}),
+    "console.simulator": ("GET", "/console/simulator", STAFF, None),
+    "console.simulator_call": ("POST", "/console/simulator/call", STAFF, {"caller": "mobile"}),
+    "console.simulator_press": ("POST", "/console/simulator/press", STAFF, {"key": "1"}),
 }
 JSON = {"console.live"}
 
