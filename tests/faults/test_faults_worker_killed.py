@@ -29,19 +29,22 @@ def test_workers_killed_mid_send_and_mid_job_lose_nothing_and_send_nothing_twice
     assert not twilio.bad_answers(), twilio.bad_answers()
 
     def sms_being_held():
-        """(worker, escalation id) of a worker whose current SMS Twilio holds open right now."""
+        """(worker, escalation id) of a worker whose current SMS Twilio holds open right now: an `sms-<id>`
+        job, or a case job sending its level's SMS itself."""
         holding = set(fake_twilio.holding)
         for pid, job_id in stack.current_jobs().items():
             worker = next((w for w in workers if w.pid == pid and w.alive()), None)
-            if worker is None or not (job_id or "").startswith("sms-"):
+            case = _case_of(job_id or "")
+            if worker is None or case is None:
                 continue
-            escalation_id = int(job_id.removeprefix("sms-"))
             with sessions() as session:
-                reference, phone = session.execute(
-                    select(Case.reference, Contact.phone).join(Escalation, Escalation.case_id == Case.id)
-                    .join(Contact, Contact.id == Escalation.contact_id).where(Escalation.id == escalation_id)).one()
-            if (reference, phone) in holding:
-                return worker, escalation_id
+                sending = session.execute(
+                    select(Escalation.id, Case.reference, Contact.phone).join(Case, Escalation.case_id == Case.id)
+                    .join(Contact, Contact.id == Escalation.contact_id)
+                    .where(case, Escalation.status == "sending")).all()
+            for escalation_id, reference, phone in sending:
+                if (reference, phone) in holding:
+                    return worker, escalation_id
         return None
 
     victim, escalation_id = wait_until(sms_being_held, 90, lambda: f"no SMS in flight to kill: holding "
@@ -66,3 +69,15 @@ def test_workers_killed_mid_send_and_mid_job_lose_nothing_and_send_nothing_twice
     print(f"\nkilled pids {killed} (mid-send sms-{escalation_id}; then {other_job}); settled {took:.1f}s after, "
           f"{time.monotonic() - started:.1f}s in all; fake Twilio: {dict(fake_twilio.outcomes())}, "
           f"{fake_twilio.lists} list lookups")
+
+
+def _case_of(job_id: str):
+    """A condition on Case for the case a job works on (None for jobs that send no SMS)."""
+    number = job_id.rsplit("-", 1)[-1]
+    if not number.isdigit():
+        return None
+    if job_id.startswith("sms-"):
+        return Case.id == select(Escalation.case_id).where(Escalation.id == int(number)).scalar_subquery()
+    if job_id.startswith("case-open-"):
+        return Case.call_id == int(number)
+    return None
