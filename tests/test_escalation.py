@@ -302,3 +302,21 @@ def test_the_full_chain_call_case_level_one_no_ack_level_two_ack_and_nothing_mor
     assert sent_to(db, 3) == []  # the level-2 check found it acknowledged: central never texted
     assert {e.contact.phone: e.status for e in case.escalations}[HEAD] == "acknowledged"
     assert [t.to_status for t in case.transitions] == ["new", "escalating", "acknowledged"]
+
+
+def test_the_relay_moves_due_scheduled_jobs_when_no_worker_holds_the_scheduler(ladder_env, db):
+    """A worker killed while holding RQ's scheduler lock must not hold back Retry back-offs and SLA checks."""
+    from rq.scheduler import RQScheduler
+
+    from workers import relay
+    from workers.queues import queue
+
+    app, twilio, redis = ladder_env
+    q = queue("default", redis)
+    q.enqueue_in(timedelta(seconds=0), "workers.jobs.check_acknowledged", 1, 1, job_id="esc-1-1")
+    redis.set(RQScheduler.get_locking_key("default"), "a-dead-worker", ex=60)
+    relay.move_due_jobs(redis)
+    assert q.job_ids == []  # the lock is someone's: leave it to them
+    redis.delete(RQScheduler.get_locking_key("default"))  # it lapsed
+    assert relay.move_due_jobs(redis) and q.job_ids == ["esc-1-1"]
+    assert not redis.exists(RQScheduler.get_locking_key("default"))  # released for the next worker

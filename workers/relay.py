@@ -7,13 +7,16 @@ import logging
 import signal
 import time
 
+from rq.scheduler import RQScheduler
+from rq.serializers import JSONSerializer
+
 from hotline.config import Config
 from hotline.telephony import spool
 
 from . import outbox, retention
 from .db import sessions
 from .jobs import enqueue_overdue_checks
-from .queues import connect
+from .queues import ALL, connect
 
 log = logging.getLogger(__name__)
 RETENTION_LOOK_EVERY = 3600.0  # seconds between looks at whether the day's retention run is due
@@ -31,12 +34,28 @@ def run_once(config: Config) -> tuple[int, int]:
         outbox.dispatch(session, redis, job_ids)
         swept = outbox.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)
         swept += enqueue_overdue_checks(session, redis)  # SLA timers a Redis restart may have lost
+    if redis is not None:
+        move_due_jobs(redis)
     return replayed, swept
 
 
 def schedule_retention(config: Config) -> bool:
     with sessions(config.DATABASE_URL)() as session:
         return retention.schedule(session, connect(config.REDIS_URL), config)
+
+
+def move_due_jobs(redis) -> bool:
+    """Stand in for RQ's scheduler while no worker runs it: a worker killed while holding its lock
+    leaves scheduled jobs (Retry back-offs, SLA checks) waiting for another worker's maintenance
+    pass, up to 10 minutes. The lock lapses after a minute; then the relay moves what is due."""
+    scheduler = RQScheduler(ALL, redis, serializer=JSONSerializer)
+    if not scheduler.acquire_locks():
+        return False  # a live worker's scheduler has it
+    try:
+        scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+    return True
 
 
 def main(interval: float = 10.0) -> None:
