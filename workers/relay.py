@@ -6,6 +6,7 @@ import logging
 import signal
 import time
 
+from hotline import logs
 from hotline.config import Config
 from hotline.telephony import spool
 
@@ -33,8 +34,8 @@ def run_once(config: Config) -> tuple[int, int]:
 
 
 def main(interval: float = 10.0) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     config = Config.from_env()
+    logs.setup("relay", config.LOG_LEVEL, config.LOG_FORMAT)
     stopping = []  # SIGTERM (honcho, a supervisor) or Ctrl-C: finish the pass, then exit
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
