@@ -40,6 +40,7 @@ AUDIT = {
     "logout": _l("logged out"), "reveal_number": _l("revealed a caller number"),
     "play_recording": _l("played a recording"), "edit_call": _l("changed a call"), "open_case": _l("opened a case"),
     "export_csv": _l("exported CSV"), "api_call": _l("API call"),
+    "requeue_job": _l("requeued a failed job"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "role": ROLE, "topic": TOPIC, "event": EVENT, "audit": AUDIT}

@@ -34,6 +34,8 @@ ROUTES = {
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
     "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
     "console.sms_reply": ("POST", "/console/sms/reply", SUPERVISORS, {"contact": "", "body": "ACK 0001"}),
+    "console.queues": ("GET", "/console/queues", SUPERVISORS, None),
+    "console.requeue_job": ("POST", "/console/queues/requeue", SUPERVISORS, {"queue": "sms", "job": "sms-1"}),
 }
 JSON = {"console.live"}
 
