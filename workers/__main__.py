@@ -35,10 +35,10 @@ def preload() -> None:
 
 
 class HotlineWorker(Worker):
-    """RQ's worker, except that the work horse ignores SIGTERM: a supervisor that signals the whole
-    process group (honcho, systemd's default KillMode) would otherwise kill the job it is in the middle
-    of. The worker itself still gets SIGTERM, lets the horse finish (warm shutdown) and stops; a second
-    SIGTERM, or SIGKILL, still stops it at once."""
+    """RQ's worker, except that the work horse ignores SIGTERM. RQ already puts the horse in its own
+    process group, but a supervisor that signals every process it started (systemd's default
+    KillMode=control-group) would still kill the job midway. The worker itself gets SIGTERM, lets the
+    horse finish (warm shutdown) and stops; a second SIGTERM, or SIGKILL, still stops both at once."""
 
     def setup_work_horse_signals(self):
         super().setup_work_horse_signals()
