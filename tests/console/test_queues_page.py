@@ -50,3 +50,15 @@ def test_a_requeue_without_a_csrf_token_or_of_an_unknown_job_changes_nothing(app
     admin.post("/console/queues/requeue", {"queue": "nope", "job": "../x"})
     assert queue(SMS, redis).failed_job_registry.count == 1
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "requeue_job")).all() == []
+
+
+def test_the_page_shows_each_worker_and_its_heartbeat_and_operators_are_kept_out(app, as_role, redis_url):
+    redis = Redis.from_url(redis_url)
+    worker = SimpleWorker([queue(name, redis) for name in ALL], connection=redis, name="worker-on-host-7")
+    worker.register_birth()
+    try:
+        page = as_role("admin").get("/console/queues").get_data(as_text=True)
+    finally:
+        worker.register_death()
+    assert "worker-on-host-7" in page and "No worker is running" not in page
+    assert as_role("operator").get("/console/queues").status_code == 403
