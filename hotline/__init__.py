@@ -1,8 +1,6 @@
 """The 1300 hotline service: `create_app(config)` reads like a table of contents."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.SECRET_KEY, MAX_CONTENT_LENGTH=config.MAX_CONTENT_LENGTH,
                       TESTING=config.TESTING, HOTLINE=config)
     register_proxy(app, config)
+    register_observability(app, config)
     register_security_headers(app, config)
     register_extensions(app, config)
     register_blueprints(app)
@@ -26,6 +25,15 @@ def register_proxy(app: Flask, config: Config) -> None:
     if config.PROXY_FIX_X_FOR:
         n = config.PROXY_FIX_X_FOR
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+
+def register_observability(app: Flask, config: Config) -> None:
+    """JSON logs with numbers and notes masked, a request id per request, and /metrics."""
+    from . import logs, metrics
+
+    logs.setup("web", config.LOG_LEVEL, config.LOG_FORMAT)
+    logs.init_app(app)
+    metrics.init_app(app)
 
 
 def register_security_headers(app: Flask, config: Config) -> None:
@@ -48,8 +56,6 @@ def register_extensions(app: Flask, config: Config) -> None:
 
     db.init_app(app)
     app.extensions["redis"] = connect(config.REDIS_URL)
-    if not app.debug and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -62,6 +62,11 @@ class Config:
     RETENTION_SMS_DAYS: int = 365  # SMS in and out (bodies, numbers), dry-run ones included: deleted
     RETENTION_CLOSED_CASE_YEARS: int = 10  # then a closed case keeps only kind, place, outcome and times
     RETENTION_HOUR: int = 3  # Bangkok hour after which the relay schedules the day's retention run
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "json"  # json (one object per line) | text
+    METRICS_TOKEN: str | None = None  # bearer token for GET /metrics; unset: /metrics is 404
+    PROMETHEUS_MULTIPROC_DIR: Path | None = None  # gunicorn.conf.py points prometheus-client here
+    WORKER_SEEN_WITHIN: int = 480  # /readyz: a worker's last heartbeat at most this many seconds ago
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -97,6 +102,8 @@ class Config:
         """Stop start-up with a clear message instead of running half-configured."""
         if self.ENV not in {"production", "development", "test"}:
             raise ConfigError(f"HOTLINE_ENV must be production, development or test, not {self.ENV!r}")
+        if self.LOG_FORMAT not in {"json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:
@@ -120,6 +127,13 @@ class Config:
     def sms_dry_run(self) -> bool:
         """No real credentials (development only): SMS are written to the database instead of sent."""
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+def metrics_directory() -> Path | None:
+    """PROMETHEUS_MULTIPROC_DIR as set for gunicorn (None: gunicorn.conf.py makes a private one)."""
+    load_dotenv()
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
 
 
 def load_dotenv() -> None:

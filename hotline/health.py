@@ -1,12 +1,21 @@
-"""`GET /healthz`: is the database reachable, is Redis, is anything waiting in the spool."""
+"""`GET /healthz` (liveness: is the database reachable, is Redis, is anything waiting in the spool) and
+`GET /readyz` (readiness: database, Redis, migrations at head, a worker seen recently)."""
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import lru_cache
+
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
+from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from hotline.config import ROOT
 from hotline.telephony import spool
+from models import utcnow
 
 bp = Blueprint("health", __name__)
 
@@ -21,9 +30,17 @@ def healthz():
     return jsonify(checks), code
 
 
+@bp.get("/readyz")
+def readyz():
+    """Every check "ok" (or "not configured" for Redis and the worker without Redis) is 200; else 503."""
+    checks = {"database": _database(), "migrations": _migrations(), "redis": _redis(), "worker": _worker()}
+    ready = all(value in ("ok", "not configured") for value in checks.values())
+    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+
 @bp.get("/")
 def index():
-    return jsonify(service="1300 hotline", health="/healthz",
+    return jsonify(service="1300 hotline", health="/healthz", ready="/readyz",
                    webhooks={"voice": "/voice/incoming", "status": "/voice/status", "fallback": "/voice/fallback"})
 
 
@@ -45,3 +62,34 @@ def _redis() -> str:
         return "ok"
     except RedisError as exc:
         return f"unreachable: {type(exc).__name__}"
+
+
+@lru_cache(maxsize=1)
+def _heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(AlembicConfig(str(ROOT / "alembic.ini"))).get_heads())
+
+
+def _migrations() -> str:
+    try:
+        with current_app.extensions["engine"].connect() as connection:
+            current = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except SQLAlchemyError as exc:
+        return f"unknown: {type(exc).__name__}"  # unreachable, or never migrated (no alembic_version)
+    if current == _heads():
+        return "ok"
+    return f"not at head: database {', '.join(sorted(current)) or 'empty'}, code {', '.join(sorted(_heads()))}"
+
+
+def _worker() -> str:
+    """A worker heartbeats at least every WORKER_SEEN_WITHIN seconds (RQ: each job, and each idle wait of ~405 s)."""
+    redis = current_app.extensions["redis"]
+    if redis is None:
+        return "not configured"
+    window = timedelta(seconds=current_app.config["HOTLINE"].WORKER_SEEN_WITHIN)
+    try:
+        seen = [w.last_heartbeat for w in Worker.all(connection=redis) if w.last_heartbeat is not None]
+    except RedisError as exc:
+        return f"unknown: {type(exc).__name__}"
+    if any(utcnow() - beat <= window for beat in seen):
+        return "ok"
+    return "no worker seen recently" if not seen else f"last heartbeat {int((utcnow() - max(seen)).total_seconds())} s ago"

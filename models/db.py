@@ -45,6 +45,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    kwargs.setdefault("hide_parameters", True)  # an error's text must not carry caller numbers or notes into logs
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

@@ -12,6 +12,8 @@ from support import call_params
 STRANGER = {
     "health.index": ("GET", "/", {200}),
     "health.healthz": ("GET", "/healthz", {200}),
+    "health.readyz": ("GET", "/readyz", {200}),  # public, like /healthz: says only "ok" or what is down
+    "metrics.metrics": ("GET", "/metrics", {404}),  # no METRICS_TOKEN configured: not there at all
     "static": ("GET", "/static/nothing.css", {404}),
     "telephony.incoming": ("POST", "/voice/incoming", {403}),
     "telephony.ivr": ("POST", "/voice/ivr/main?s=2&try=1", {403}),

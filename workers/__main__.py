@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from rq import Worker
 from rq.serializers import JSONSerializer
 
+from hotline import logs
 from hotline.config import Config
 
 from .queues import ALL, connect, queue
@@ -33,10 +34,20 @@ def preload() -> None:
     configure_mappers()
 
 
+class HotlineWorker(Worker):
+    """RQ's worker, except that the work horse ignores SIGTERM. RQ already puts the horse in its own
+    process group, but a supervisor that signals every process it started (systemd's default
+    KillMode=control-group) would still kill the job midway. The worker itself gets SIGTERM, lets the
+    horse finish (warm shutdown) and stops; a second SIGTERM, or SIGKILL, still stops both at once."""
+
+    def setup_work_horse_signals(self):
+        super().setup_work_horse_signals()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs request headers at INFO
     config = Config.from_env()
+    logs.setup("worker", config.LOG_LEVEL, config.LOG_FORMAT)
     preload()
     redis = connect(config.REDIS_URL)
     if redis is None:
@@ -44,29 +55,37 @@ def main() -> None:
     # RQ's work loop quits, or raises from its teardown, when Redis goes away in the middle of a
     # job (it only waits out an outage while idle). Outlive the outage: start a new worker once
     # Redis answers again, until a stop is asked for (SIGTERM, Ctrl-C).
-    while True:
-        worker = Worker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
+    while not STOPPING:
+        worker = HotlineWorker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
         try:
             worker.work(with_scheduler=True)
         except RedisError as error:
             log.error("Redis failed under the worker (%s)", error)
         if worker._shutdown_requested_date is not None:
             return
+        _listen_for_stop()  # RQ's handlers belong to the worker that just ended
+        if STOPPING:
+            return
         log.error("the worker loop ended without a stop request; starting it again when Redis answers")
         if not _wait_for(redis):
             return
 
 
+STOPPING: list[int] = []  # signals received between two RQ workers
+
+
+def _listen_for_stop() -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: STOPPING.append(number))
+
+
 def _wait_for(redis) -> bool:
     """Wait until Redis answers (True) or a stop is asked for (False)."""
-    stopping: list[int] = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, _frame: stopping.append(number))
-    while not stopping:
+    while not STOPPING:
         time.sleep(PAUSE)
         try:
             redis.ping()
-            return not stopping
+            return not STOPPING
         except RedisError:
             continue
     return False

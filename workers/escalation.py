@@ -66,7 +66,8 @@ def start_level(session: Session, config, case: Case, level: int) -> list[str]:
         contacts = contacts_for(session, case, level)
         if contacts:
             break
-        log.warning("case %s: nobody reachable at level %s, climbing", case.reference, level)
+        log.warning("case %s: nobody reachable at level %s, climbing", case.reference, level,
+                    extra={"case": case.reference})
         level += 1
     if level > TOP:
         flag_unacknowledged(case, "nobody reachable on the ladder")
@@ -123,7 +124,7 @@ def flag_unacknowledged(case: Case, why: str) -> None:
     if not case.unacknowledged:
         case.unacknowledged = True
         case.sla_due_at = None
-        log.error("case %s is unacknowledged: %s", case.reference, why)
+        log.error("case %s is unacknowledged: %s", case.reference, why, extra={"case": case.reference})
 
 
 def acknowledge(session: Session, case: Case, contact: Contact) -> bool:

@@ -38,8 +38,8 @@ def open_case(call_id: int) -> None:
         case, opened = open_case_for_call(session, call_id)
         job_ids, level, due = _start(session, case)
         outbox.mark_done(session, case_job_id(call_id))
-        case_id, run = case.id, case.ladder_run
-    log.info("open_case call=%s case=%s opened=%s", call_id, case_id, opened)
+        case_id, run, reference = case.id, case.ladder_run, case.reference
+    log.info("open_case call=%s case=%s opened=%s", call_id, case_id, opened, extra={"case": reference})
     _after_commit(job_ids, case_id, level, due, run)
 
 
@@ -83,9 +83,9 @@ def check_acknowledged(case_id: int, level: int, run: int = 0) -> None:
     with sessions().begin() as session:
         case = session.get(Case, case_id, with_for_update=True)
         job_ids = ladder.climb(session, config, case, level) if case.ladder_run == run else []
-        new_level, due = case.level, case.sla_due_at
+        new_level, due, reference = case.level, case.sla_due_at, case.reference
     if job_ids:
-        log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, new_level)
+        log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, new_level, extra={"case": reference})
     _after_commit(job_ids, case_id, new_level, due if job_ids else None, run)
 
 
@@ -107,7 +107,7 @@ def send_escalation(escalation_id: int) -> None:
         interrupted = attempt.status == "sending"  # an earlier run died or timed out mid-send
         attempt.status = "sending"
         body = escalation_sms(case, _district(case), config.PUBLIC_BASE_URL)
-        to, case_id, since = contact.phone, case.id, attempt.created_at
+        to, case_id, since, reference = contact.phone, case.id, attempt.created_at, case.reference
     callback = f"{config.PUBLIC_BASE_URL.rstrip('/')}/sms/status" if config.PUBLIC_BASE_URL else None
     job_ids: list[str] = []
     try:
@@ -120,7 +120,8 @@ def send_escalation(escalation_id: int) -> None:
                 attempt.contact.unreachable_reason = f"Twilio {error.code}: {error.message}"[:120]
             job_ids = ladder.fail_over(session, config, attempt)
             outbox.mark_done(session, ladder.sms_job_id(escalation_id))
-        log.warning("escalation=%s to %s failed for good (%s)", escalation_id, mask(to), error.code)
+        log.warning("escalation=%s to %s failed for good (%s)", escalation_id, mask(to), error.code,
+                    extra={"case": reference})
         _after_commit(job_ids)
         return
     with sessions().begin() as session:
@@ -132,7 +133,7 @@ def send_escalation(escalation_id: int) -> None:
                             body=body, status=sent.status, dry_run=sent.dry_run, escalation_id=escalation_id,
                             case_id=case_id, created_at=utcnow()))
         outbox.mark_done(session, ladder.sms_job_id(escalation_id))
-    log.info("escalation=%s sms %s to %s", escalation_id, sent.sid, mask(to))
+    log.info("escalation=%s sms %s to %s", escalation_id, sent.sid, mask(to), extra={"case": reference})
 
 
 def _district(case: Case) -> str | None:

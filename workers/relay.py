@@ -10,6 +10,7 @@ import time
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
+from hotline import logs
 from hotline.config import Config
 from hotline.telephony import spool
 
@@ -59,8 +60,8 @@ def move_due_jobs(redis) -> bool:
 
 
 def main(interval: float = 10.0) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     config = Config.from_env()
+    logs.setup("relay", config.LOG_LEVEL, config.LOG_FORMAT)
     stopping = []  # SIGTERM (honcho, a supervisor) or Ctrl-C: finish the pass, then exit
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))

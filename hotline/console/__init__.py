@@ -46,4 +46,4 @@ def form_expired(error: CSRFError):
 
 
 from . import audit_page, call_actions, call_page, calls, cases, dashboard, login, pages, preferences, recording, sms_page  # noqa: E402,F401
-from . import centres, reassign, simulator_page  # noqa: E402,F401
+from . import centres, queues_page, reassign, simulator_page  # noqa: E402,F401

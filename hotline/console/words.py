@@ -45,6 +45,7 @@ AUDIT = {
     "add_contact": _l("added a contact"), "edit_contact": _l("changed a contact"),
     "contact_duty": _l("changed a contact's duty"), "deactivate_contact": _l("deactivated a contact"),
     "reassign_case": _l("moved a case to another province"),
+    "requeue_job": _l("requeued a failed job"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "role": ROLE, "topic": TOPIC, "event": EVENT, "audit": AUDIT}

@@ -38,6 +38,7 @@ MAX_KEYS, MAX_KEY, MAX_VALUE = 80, 64, 1024
 class Outcome:
     twiml: VoiceResponse
     job_ids: list[str] = field(default_factory=list)  # outbox items to enqueue after commit
+    ended: Call | None = None  # the call this webhook ended, for the metrics once committed
 
 
 def clean(form) -> dict:
@@ -104,6 +105,7 @@ def status(session: Session, form: dict, received_at: datetime | None = None) ->
             call.duration_seconds = _int(form.get("CallDuration"), None)
             if call.topic == "trafficking":
                 job_ids += queue_case(session, call)
+            return Outcome(VoiceResponse(), job_ids, ended=call)
     return Outcome(VoiceResponse(), job_ids)
 
 

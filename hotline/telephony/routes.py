@@ -7,6 +7,7 @@ from flask import current_app, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
+from hotline import metrics
 from hotline.db import transaction
 from hotline.ivr.engine import Voice
 from hotline.ivr.prompts import LANGUAGES
@@ -40,6 +41,8 @@ def handle(kind: str, write, args: dict | None = None):
         log.exception("database unavailable during a %s webhook for %s; spooled", kind, intake.call_sid(form))
         spool.keep(current_app.config["HOTLINE"].SPOOL_DIR, kind, args or {}, form)
         return twiml(intake.operator_now(voice()) if kind not in ("status", "recording") else None)
+    if outcome.ended is not None:
+        metrics.call_ended(outcome.ended)
     if outcome.job_ids:
         _dispatch(outcome.job_ids)
     return twiml(outcome.twiml)

@@ -9,6 +9,8 @@ from twilio.request_validator import (
     HMAC_SHA1, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm,
 )
 
+from hotline import logs
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +43,7 @@ def twilio_webhook(view):
         if current_app.config["HOTLINE"].TWILIO_SIGNATURE_CHECK and not signature_is_valid():
             log.warning("rejected an unsigned or wrongly signed request to %s", request.path)
             abort(403)
+        logs.bind(call_sid=(request.form.get("CallSid") or "")[:64])
         return view(*args, **kwargs)
 
     return guarded

@@ -1,0 +1,31 @@
+"""gunicorn reads this file by itself (from the working directory): prometheus-client's multiprocess
+mode, so that /metrics adds up the request counters of every web worker, not only the one that answers."""
+import os
+import shutil
+import tempfile
+
+from hotline.config import metrics_directory
+
+
+def on_starting(server):
+    # Before any worker forks and imports prometheus-client, which reads the variable once, at import.
+    directory = metrics_directory()
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="hotline-metrics-")
+        server._metrics_private = directory
+    else:
+        shutil.rmtree(directory, ignore_errors=True)  # counters of a previous run are not this run's
+        directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    private = getattr(server, "_metrics_private", None)
+    if private:
+        shutil.rmtree(private, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""Under gunicorn with two workers (as the Procfile runs it), /metrics adds up every worker's counters,
+whichever worker answers the scrape; and gunicorn's temporary metrics directory goes when it stops."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from hotline.config import ROOT
+from prism import free_port
+
+pytestmark = pytest.mark.slow
+TOKEN = "gunicorn-scrape-token"
+
+
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # nosec B310: our own test server
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
+
+
+def test_two_gunicorn_workers_report_one_sum(sqlite_url, tmp_path):
+    port = free_port()
+    env = {**os.environ, "HOTLINE_ENV": "development", "DATABASE_URL": sqlite_url, "METRICS_TOKEN": TOKEN,
+           "TMPDIR": str(tmp_path)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("REDIS_URL", None)
+    log = (tmp_path / "gunicorn.log").open("wb")
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                            "--graceful-timeout", "20", "--no-control-socket"], cwd=ROOT, env=env, stdout=log,
+                           stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while get(f"{base}/healthz")[0] != 200:
+            assert time.monotonic() < deadline and web.poll() is None, (tmp_path / "gunicorn.log").read_text()
+            time.sleep(0.2)
+        for _ in range(30):
+            assert get(f"{base}/healthz")[0] == 200
+        totals = set()
+        for _ in range(6):  # whichever worker answers, the sum is the same
+            status, text = get(f"{base}/metrics", TOKEN)
+            assert status == 200
+            found = re.search(r'hotline_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)', text)
+            totals.add(float(found.group(1)))
+        assert len(totals) == 1 and totals.pop() >= 31
+        assert list(Path(tmp_path).glob("hotline-metrics-*/counter_*.db"))
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=60)
+    assert not list(Path(tmp_path).glob("hotline-metrics-*"))
