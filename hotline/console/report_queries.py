@@ -11,7 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Float, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from models import Call, Case, Escalation
 
@@ -71,6 +73,26 @@ def call_counts(session, scoped, spans: list[Period]) -> list[tuple[str, int, in
     return [tuple(row) for row in session.execute(statement)]
 
 
+class seconds_between(FunctionElement):
+    """Seconds from one time column to another, computed by the database (one row per case, no datetimes to parse)."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
 def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None, int | None, float]]:
     """(province, level, seconds from opening to acknowledgement) per acknowledged case opened in the periods.
 
@@ -78,13 +100,12 @@ def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None
     acknowledged in the console. One row per case: few enough to take the median in Python on both databases.
     """
     start, end = utc(spans[0].start), utc(spans[-1].end)
-    acked = select(Escalation.case_id, func.min(Escalation.level).label("level")) \
-        .where(Escalation.acknowledged_at.is_not(None)).group_by(Escalation.case_id).subquery()
-    statement = scoped(select(Case.province_code, acked.c.level, Case.created_at, Case.acknowledged_at)
-                       .outerjoin(acked, acked.c.case_id == Case.id)
-                       .where(Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end))
-    return [(province, level, max(0.0, (acked_at - opened).total_seconds()))
-            for province, level, opened, acked_at in session.execute(statement)]
+    in_range = (Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
+    acked = select(Escalation.case_id, func.min(Escalation.level).label("level")).join(Case, Case.id == Escalation.case_id) \
+        .where(Escalation.acknowledged_at.is_not(None), *in_range).group_by(Escalation.case_id).subquery()
+    statement = scoped(select(Case.province_code, acked.c.level, seconds_between(Case.created_at, Case.acknowledged_at))
+                       .outerjoin(acked, acked.c.case_id == Case.id).where(*in_range))
+    return [(province, level, max(0.0, seconds)) for province, level, seconds in session.execute(statement)]
 
 
 @dataclass(frozen=True)
