@@ -26,17 +26,21 @@ def places() -> dict[str, tuple[int, int]]:
 
 
 def shade(count: int, top: int) -> int:
-    """0 for none, else 1..5 in equal steps up to the largest count."""
-    return 0 if count <= 0 or top <= 0 else min(SHADES, math.ceil(count * SHADES / top))
+    """0 for none, else 1..5 on a square-root scale up to the largest count, so that a few busy
+    provinces do not leave all the others in the palest shade."""
+    if count <= 0 or top <= 0:
+        return 0
+    return next(level for level in range(1, SHADES + 1) if count * SHADES ** 2 <= level ** 2 * top)
 
 
 def legend(top: int) -> list[tuple[int, int, int]]:
     """(shade, lowest, highest) for each shade some count can have; (0, 0, 0) first."""
-    steps = [(0, 0, 0)]
+    steps, low = [(0, 0, 0)], 1
     for level in range(1, SHADES + 1):
-        low, high = (level - 1) * top // SHADES + 1, level * top // SHADES
+        high = level ** 2 * top // SHADES ** 2
         if low <= high:
             steps.append((level, low, high))
+            low = high + 1
     return steps
 
 

@@ -151,11 +151,11 @@ def test_the_map_has_a_tile_per_province_shaded_by_cases_with_a_title_and_a_lege
     tiles = _tiles(page)
     assert len(tiles) == 77
     assert tiles["50"] == ("q5", "Chiang Mai: 4 cases")
-    assert tiles["10"] == ("q3", "Bangkok: 2 cases")  # ceil(2 / 4 * 5)
+    assert tiles["10"] == ("q4", "Bangkok: 2 cases")  # square-root scale: 2 / 4 > (3 / 5)²
     assert tiles["83"] == ("q0", "Phuket: 0 cases")
     assert '<svg class="cartogram"' in page and "<script" not in page.split("<main", 1)[1]
     legend_items = re.findall(r'<span class="swatch (q\d)" aria-hidden="true"></span>\s*([^<]+?)\s*</li>', page)
-    assert legend_items == [("q0", "none"), ("q2", "1"), ("q3", "2"), ("q4", "3"), ("q5", "4")]
+    assert legend_items == [("q0", "none"), ("q3", "1"), ("q4", "2"), ("q5", "3–4")]
 
 
 def test_the_map_speaks_thai(app, seeded):
@@ -179,7 +179,8 @@ def test_the_tile_grid_places_every_province_once():
 
 
 def test_shades_and_legend_agree():
-    for top in (1, 3, 4, 7, 100):
+    assert legend(48) == [(0, 0, 0), (1, 1, 1), (2, 2, 7), (3, 8, 17), (4, 18, 30), (5, 31, 48)]
+    for top in (1, 3, 4, 7, 48, 100):
         steps = legend(top)
         for count in range(1, top + 1):
             assert [level for level, low, high in steps if low <= count <= high] == [shade(count, top)]
