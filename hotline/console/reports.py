@@ -30,6 +30,7 @@ READERS = ("supervisor", "admin", "field_officer")  # field officers: their prov
 EXPORTERS = ("supervisor", "admin")  # as for cases.csv
 DEFAULT_SPAN = 12  # periods shown when no dates are given
 LONGEST = {"week": 106, "month": 60}
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # far from datetime's limits in any time zone
 LEVEL_NAMES = {1: _l("duty team"), 2: _l("provincial head"), 3: _l("central division"), None: _l("in the console")}
 
 
@@ -80,6 +81,10 @@ class Report:
 def choose_periods(form: ReportFilters) -> tuple[str, date, date]:
     """The unit and days asked for; the last 12 weeks (or months) up to today when nothing (valid) is."""
     form.validate()
+    for days in (form.date_from, form.date_to):
+        if days.data and not EARLIEST <= days.data <= LATEST:
+            days.errors = [*days.errors, _("Use a date between %(first)s and %(last)s.", first=EARLIEST.year, last=LATEST.year)]
+            days.data = None
     unit = form.period.data if not form.period.errors else "week"
     last = form.date_to.data or today(utcnow())
     first = form.date_from.data or _back(last, unit)
@@ -168,7 +173,7 @@ def reports():
     drawing, size = tiles(report.map_counts, (lambda code: code in scope) if scope is not None else (lambda code: True))
     return render_template("console/reports.html", form=form, report=report, tiles=drawing, map_size=size,
                            legend=legend(max(report.map_counts.values(), default=0)), label=period_label,
-                           exporter=user.role in EXPORTERS, tables=CSV_TABLES)
+                           exporter=user.role in EXPORTERS)
 
 
 def _minutes(seconds: float | None) -> str:
