@@ -45,5 +45,5 @@ def form_expired(error: CSRFError):
     return render_template("console/error.html", code=400, reason="csrf"), 400
 
 
-from . import audit_page, call_actions, call_page, calls, cases, dashboard, login, pages, preferences, recording, sms_page  # noqa: E402,F401
+from . import audit_page, call_actions, call_page, calls, cases, dashboard, login, pages, preferences, recording, reports, sms_page  # noqa: E402,F401
 from . import centres, queues_page, reassign, simulator_page  # noqa: E402,F401

@@ -2,11 +2,8 @@
 escalation timeline and notes, and the list as CSV for supervisors and admins."""
 from __future__ import annotations
 
-import csv
-import io
-
 import geothai
-from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -20,8 +17,8 @@ from .access import EVERYONE, current_user, db, requires, scoped_cases
 from .audit import record
 from .call_actions import write_note
 from .call_page import notes
+from .export import download, local_time
 from .forms import CaseFilters, NoteForm, ReassignForm, TransitionForm
-from .i18n import BANGKOK
 from .keyset import Cursor, page
 from .masking import mask_number
 from .words import say
@@ -188,16 +185,6 @@ CSV_COLUMNS = ("reference", "status", "kind", "urgency", "province", "centre", "
                "outcome", "level")
 
 
-def _cell(value) -> str:
-    """No spreadsheet formulas: a text that Excel would run (=, +, -, @) starts with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _local(moment) -> str:
-    return moment.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
 @bp.get("/cases.csv")
 @requires(*EXPORTERS)
 def cases_csv():
@@ -206,20 +193,12 @@ def cases_csv():
     user = current_user()
     rows = db().scalars(filtered(values).order_by(Case.created_at.desc(), Case.id.desc()).limit(EXPORT_LIMIT)).all()
     language = str(get_locale())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for case in rows:
-        centre = case.centre
-        writer.writerow([_cell(value) for value in (
-            case.reference, case.status, case.category or "", case.urgency,
-            province_name(case.province_code, language) or case.province_code or "",
-            (centre.name_th if language == "th" else centre.name_en) if centre else "",
-            _local(case.created_at), _local(case.acknowledged_at), _local(case.closed_at), case.outcome or "", case.level,
-        )])
+    table = [(case.reference, case.status, case.category or "", case.urgency,
+              province_name(case.province_code, language) or case.province_code or "",
+              (case.centre.name_th if language == "th" else case.centre.name_en) if case.centre else "",
+              local_time(case.created_at), local_time(case.acknowledged_at), local_time(case.closed_at),
+              case.outcome or "", case.level) for case in rows]
     record(db(), "export_csv", user, target="cases",
            reason="; ".join(f"{k}={v}" for k, v in sorted(values.items())) + f" ({len(rows)} rows)")
     db().commit()
-    stamp = utcnow().astimezone(BANGKOK).strftime("%Y%m%d-%H%M")
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="cases-{stamp}.csv"'})
+    return download("cases", CSV_COLUMNS, table)

@@ -33,6 +33,8 @@ ROUTES = {
     "console.add_case_note": ("POST", "/console/cases/{case}/notes", EVERYONE, {"body": "team on the way"}),
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
     "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
+    "console.reports": ("GET", "/console/reports", SUPERVISORS | {"field_officer"}, None),
+    "console.reports_csv": ("GET", "/console/reports/provinces.csv", SUPERVISORS, None),
     "console.sms_reply": ("POST", "/console/sms/reply", SUPERVISORS, {"contact": "", "body": "ACK 0001"}),
     "console.centres": ("GET", "/console/centres", EVERYONE, None),
     "console.centre": ("GET", "/console/centres/50", EVERYONE, None),

@@ -1,0 +1,132 @@
+"""The report's figures, counted by the database (GROUP BY) over whole weeks or months in Bangkok time.
+
+A period is a [start, end) range of Bangkok days; the column is bucketed with one CASE over the
+period ends (bound as UTC times), so SQLite and PostgreSQL run the same statement and the index
+on the time column still limits the rows read.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Float, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from models import Call, Case, Escalation
+
+from .i18n import BANGKOK
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, Bangkok
+    end: date  # the day after the last
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        return utc(self.start), utc(self.end)
+
+
+def utc(day: date) -> datetime:
+    """Midnight at the start of a Bangkok day, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=BANGKOK).astimezone(timezone.utc)
+
+
+def periods(first: date, last: date, unit: str) -> list[Period]:
+    """The weeks (Monday first) or calendar months that cover first..last, whole."""
+    out = []
+    start = first - timedelta(days=first.weekday()) if unit == "week" else first.replace(day=1)
+    while start <= last:
+        end = start + timedelta(days=7) if unit == "week" else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        out.append(Period(start, end))
+        start = end
+    return out
+
+
+def _bucket(column, spans: list[Period]):
+    """The index of the period a time falls in (the WHERE clause keeps times inside the first..last)."""
+    if len(spans) == 1:
+        return literal(0)
+    return case(*[(column < utc(p.end), i) for i, p in enumerate(spans[:-1])], else_=len(spans) - 1)
+
+
+def _counted(statement, column, spans: list[Period], *keys):
+    """count(*) per keys and period; grouped in an outer query, since PostgreSQL sees each bound CASE as new."""
+    start, end = utc(spans[0].start), utc(spans[-1].end)
+    inner = statement.add_columns(*keys, _bucket(column, spans).label("period")) \
+        .where(column >= start, column < end).subquery()
+    grouping = [inner.c[key.key] for key in keys] + [inner.c.period]
+    return select(*grouping, func.count()).group_by(*grouping)
+
+
+def case_counts(session, scoped, spans: list[Period]) -> list[tuple[str | None, str | None, int, int]]:
+    """(province, kind, period index, cases) for cases opened in the periods; `scoped` limits the cases seen."""
+    statement = _counted(scoped(select()), Case.created_at, spans, Case.province_code, Case.category)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def call_counts(session, scoped, spans: list[Period]) -> list[tuple[str, int, int]]:
+    """(language, period index, calls) for calls that started in the periods."""
+    statement = _counted(scoped(select()), Call.started_at, spans, Call.language)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+class seconds_between(FunctionElement):
+    """Seconds from one time column to another, computed by the database (one row per case, no datetimes to parse)."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None, int | None, float]]:
+    """(province, level, seconds from opening to acknowledgement) per acknowledged case opened in the periods.
+
+    The level is the lowest escalation level whose SMS was answered with an ACK; None when the case was
+    acknowledged in the console. One row per case: few enough to take the median in Python on both databases.
+    """
+    start, end = utc(spans[0].start), utc(spans[-1].end)
+    in_range = (Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
+    acked = select(Escalation.case_id, func.min(Escalation.level).label("level")).join(Case, Case.id == Escalation.case_id) \
+        .where(Escalation.acknowledged_at.is_not(None), *in_range).group_by(Escalation.case_id).subquery()
+    statement = scoped(select(Case.province_code, acked.c.level, seconds_between(Case.created_at, Case.acknowledged_at))
+                       .outerjoin(acked, acked.c.case_id == Case.id).where(*in_range))
+    return [(province, level, max(0.0, seconds)) for province, level, seconds in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class Spread:
+    cases: int
+    median: float
+    p90: float
+
+
+def spread(seconds: list[float]) -> Spread:
+    """Median and 90th percentile with linear interpolation, as PostgreSQL's percentile_cont gives them."""
+    ordered = sorted(seconds)
+    if len(ordered) == 1:
+        return Spread(1, ordered[0], ordered[0])
+    return Spread(len(ordered), statistics.median(ordered),
+                  statistics.quantiles(ordered, n=10, method="inclusive")[8])
+
+
+def spreads(durations, key) -> tuple[dict, Spread | None]:
+    """The spread of the durations per key(row), and of all of them together (None when there are none)."""
+    groups = defaultdict(list)
+    for row in durations:
+        groups[key(row)].append(row[2])
+    return {k: spread(v) for k, v in groups.items()}, spread([row[2] for row in durations]) if durations else None

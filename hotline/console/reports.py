@@ -1,0 +1,216 @@
+"""Reports for supervisors, admins and field officers (their provinces only): cases per province and
+kind, time to acknowledge, calls per language, a tile map of the provinces, and each table as CSV."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from babel.dates import get_month_names
+from flask import abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import Form
+from wtforms.validators import Optional
+
+from models import utcnow
+
+from . import bp
+from .access import current_user, db, requires, scoped_calls, scoped_cases
+from .audit import record
+from .cartogram import legend, tiles
+from .export import download
+from .forms import Day, Select
+from .i18n import BUDDHIST_OFFSET, buddhist_year, province_label, today
+from .report_queries import Period, ack_durations, call_counts, case_counts, periods, spreads
+from .words import KIND, LANGUAGE, say
+
+READERS = ("supervisor", "admin", "field_officer")  # field officers: their provinces' figures only
+EXPORTERS = ("supervisor", "admin")  # as for cases.csv
+DEFAULT_SPAN = 12  # periods shown when no dates are given
+LONGEST = {"week": 106, "month": 60}
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # far from datetime's limits in any time zone
+LEVEL_NAMES = {1: _l("duty team"), 2: _l("provincial head"), 3: _l("central division"), None: _l("in the console")}
+
+
+class ReportFilters(Form):
+    """A GET form (no CSRF token): weeks or months, and the days they must cover."""
+
+    period = Select(_l("Per"), default="week")
+    date_from = Day(_l("From"), validators=[Optional()])
+    date_to = Day(_l("To"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.period.choices = [("week", _l("week")), ("month", _l("month"))]
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    counts: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass
+class Report:
+    unit: str
+    spans: list[Period]
+    values: dict
+    provinces: list[Row] = field(default_factory=list)
+    kinds: list[Row] = field(default_factory=list)
+    languages: list[Row] = field(default_factory=list)
+    ack_provinces: list = field(default_factory=list)  # (code, label, Spread | None)
+    ack_levels: list = field(default_factory=list)  # (level, label, Spread | None)
+    ack_all: object = None
+    map_counts: dict = field(default_factory=dict)
+
+    @property
+    def last_day(self) -> date:
+        return self.spans[-1].end - timedelta(days=1)
+
+    def totals(self, rows: list[Row]) -> list[int]:
+        return [sum(column) for column in zip(*(r.counts for r in rows))] if rows else [0] * len(self.spans)
+
+
+def choose_periods(form: ReportFilters) -> tuple[str, date, date]:
+    """The unit and days asked for; the last 12 weeks (or months) up to today when nothing (valid) is."""
+    form.validate()
+    for days in (form.date_from, form.date_to):
+        if days.data and not EARLIEST <= days.data <= LATEST:
+            days.errors = [*days.errors, _("Use a date between %(first)s and %(last)s.", first=EARLIEST.year, last=LATEST.year)]
+            days.data = None
+    unit = form.period.data if not form.period.errors else "week"
+    last = form.date_to.data or today(utcnow())
+    first = form.date_from.data or _back(last, unit)
+    if first > last:
+        form.date_from.errors = [*form.date_from.errors, _("The first day must not be after the last.")]
+        first = _back(last, unit)
+    if len(periods(first, last, unit)) > LONGEST[unit]:
+        form.date_from.errors = [*form.date_from.errors, _("Choose at most %(n)s periods.", n=LONGEST[unit])]
+        first = _back(last, unit)
+    for days, day in ((form.date_from, first), (form.date_to, last)):
+        if not days.errors:
+            days.data = day  # the form shows the days the report covers
+    return unit, first, last
+
+
+def _back(last: date, unit: str) -> date:
+    if unit == "week":
+        return last - timedelta(weeks=DEFAULT_SPAN - 1)
+    month = last.year * 12 + last.month - 1 - (DEFAULT_SPAN - 1)
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def _rows(counted: dict, order: list, label, size: int) -> list[Row]:
+    keys = [k for k in order if k in counted or k is not None] + [k for k in counted if k not in order]
+    return [Row(k, label(k), counted.get(k, [0] * size)) for k in keys]
+
+
+def build(unit: str, first: date, last: date) -> Report:
+    user = current_user()
+    spans = periods(first, last, unit)
+    size = len(spans)
+    report = Report(unit, spans, {"period": unit, "date_from": first.isoformat(), "date_to": last.isoformat()})
+    by_province, by_kind, by_language = (defaultdict(lambda: [0] * size) for _n in range(3))
+    for province, kind, index, count in case_counts(db(), lambda s: scoped_cases(s, user), spans):
+        by_province[province][index] += count
+        by_kind[kind][index] += count
+    for language, index, count in call_counts(db(), lambda s: scoped_calls(s, user), spans):
+        by_language[language][index] += count
+    report.provinces = sorted((Row(k, province_label(k), v) for k, v in by_province.items()),
+                              key=lambda r: (-r.total, r.key is None, r.label))
+    report.kinds = _rows(by_kind, [*KIND, None], lambda k: say("kind", k) if k else _("not known yet"), size)
+    report.languages = _rows(by_language, list(LANGUAGE), lambda k: say("language", k), size)
+    report.map_counts = {r.key: r.total for r in report.provinces if r.key}
+
+    durations = ack_durations(db(), lambda s: scoped_cases(s, user), spans)
+    per_province, report.ack_all = spreads(durations, lambda r: r[0])
+    per_level, _all = spreads(durations, lambda r: r[1])
+    report.ack_provinces = sorted(((k, province_label(k), s) for k, s in per_province.items()),
+                                  key=lambda r: (r[0] is None, r[1]))
+    report.ack_levels = [(level, _level_label(level), per_level.get(level)) for level in (1, 2, 3, None)]
+    return report
+
+
+def _level_label(level: int | None) -> str:
+    return _("level %(n)s", n=level) + f" · {LEVEL_NAMES[level]}" if level else str(LEVEL_NAMES[None])
+
+
+def period_label(period: Period, unit: str) -> str:
+    """`17 Nov` for a week (its Monday), `Nov 2569` for a month, in the user's language and calendar."""
+    months = get_month_names("abbreviated", locale=str(get_locale()))
+    if unit == "week":
+        return f"{period.start.day} {months[period.start.month]}"
+    return f"{months[period.start.month]} {period.start.year + (BUDDHIST_OFFSET if buddhist_year() else 0)}"
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """`45 min`, `3 h 05 min`, `2 d 4 h`: how long a team took, at a glance."""
+    if seconds is None:
+        return "–"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _("%(m)s min", m=minutes)
+    if minutes < 48 * 60:
+        return _("%(h)s h %(m)02d min", h=minutes // 60, m=minutes % 60)
+    return _("%(d)s d %(h)s h", d=minutes // 1440, h=minutes % 1440 // 60)
+
+
+@bp.get("/reports")
+@requires(*READERS)
+def reports():
+    form = ReportFilters(request.args)
+    report = build(*choose_periods(form))
+    user = current_user()
+    scope = set(user.provinces or []) if user.role == "field_officer" else None
+    drawing, size = tiles(report.map_counts, (lambda code: code in scope) if scope is not None else (lambda code: True))
+    return render_template("console/reports.html", form=form, report=report, tiles=drawing, map_size=size,
+                           legend=legend(max(report.map_counts.values(), default=0)), label=period_label,
+                           exporter=user.role in EXPORTERS)
+
+
+def _minutes(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def _counts_table(report: Report, rows: list[Row], key: str, name: str):
+    header = [key, name, *(p.start.isoformat() for p in report.spans), "total"]
+    body = [[r.key or "", r.label, *r.counts, r.total] for r in rows]
+    body.append(["", "total", *report.totals(rows), sum(r.total for r in rows)])
+    return header, body
+
+
+def _spread_table(rows, key: str, name: str):
+    header = [key, name, "cases", "median_minutes", "p90_minutes"]
+    return header, [[k or "", label, s.cases if s else 0, _minutes(s and s.median), _minutes(s and s.p90)]
+                    for k, label, s in rows]
+
+
+CSV_TABLES = {
+    "provinces": lambda r: _counts_table(r, r.provinces, "province_code", "province"),
+    "kinds": lambda r: _counts_table(r, r.kinds, "kind", "kind_name"),
+    "languages": lambda r: _counts_table(r, r.languages, "language", "language_name"),
+    "ack-provinces": lambda r: _spread_table(r.ack_provinces, "province_code", "province"),
+    "ack-levels": lambda r: _spread_table(r.ack_levels, "level", "level_name"),
+}
+
+
+@bp.get("/reports/<table>.csv")
+@requires(*EXPORTERS)
+def reports_csv(table: str):
+    """One report table as CSV, for the same periods as the page; audited like every export."""
+    if table not in CSV_TABLES:
+        abort(404)
+    report = build(*choose_periods(ReportFilters(request.args)))
+    header, body = CSV_TABLES[table](report)
+    record(db(), "export_csv", current_user(), target=f"report:{table}",
+           reason="; ".join(f"{k}={v}" for k, v in sorted(report.values.items())) + f" ({len(body)} rows)")
+    db().commit()
+    return download(f"report-{table}", header, body)
