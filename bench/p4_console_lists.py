@@ -77,6 +77,7 @@ def pages(schema: str) -> list[tuple[str, str]]:
         ("calls, province=50 (Chiang Mai)", "/console/calls?province=50"),
         ("calls, date range (one month)", "/console/calls?date_from=2026-05-01&date_to=2026-05-31"),
         ("calls, status=failed, language=lo", "/console/calls?status=failed&language=lo"),
+        ("calls, province=96, status=failed (rare)", "/console/calls?province=96&status=failed"),
         ("calls, deep keyset page (half-way)", "/console/calls?older=" + cursor(schema, "calls", "started_at")),
         ("calls, deep page, language=km", "/console/calls?language=km&older="
          + cursor(schema, "calls", "started_at", "language = 'km'")),

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import p1_voice_incoming as p1  # noqa: E402
 
 SUPERVISOR, PASSWORD = "bench-supervisor", "bench-supervisor-password-0123"
-SEED_VERSION = 1  # bump when the rows below change, so old seeded schemas are not reused
+SEED_VERSION = 2  # bump when the rows below change, so old seeded schemas are not reused
 PROVINCES = [str(c) for c in (list(range(10, 28)) + list(range(30, 50)) + list(range(50, 59))
                               + list(range(60, 68)) + list(range(70, 78)) + list(range(80, 87)) + list(range(90, 97)))]
 
@@ -73,12 +73,12 @@ def seed(schema: str, calls: int, fresh: bool = False, quiet: bool = False) -> f
                r.province, CASE WHEN r.province IS NOT NULL THEN (ARRAY['landline','caller','operator'])[1 + (r.u3 * 3)::int % 3] END,
                '[]'::json, r.language, CASE WHEN r.topic IS NULL THEN '["language"]' ELSE '["language","main","kind"]' END::json,
                r.topic, CASE WHEN r.topic = 'trafficking' THEN (ARRAY['sexual_exploitation','forced_labour','forced_begging',
-                   'slavery','organ_removal','forced_criminality','child_exploitation','other'])[1 + (r.u3 * 8)::int % 8] END,
+                   'slavery','organ_removal','forced_criminality','child_exploitation','other'])[1 + (r.u5 * 8)::int % 8] END,
                CASE WHEN r.topic = 'trafficking' THEN CASE WHEN r.u2 < 0.3 THEN 'urgent' ELSE 'normal' END END,
                CASE WHEN r.topic IS NOT NULL THEN r.u2 < 0.7 END, r.duration, r.started_at,
                r.started_at + make_interval(secs => r.duration)
         FROM generate_series(1, {calls}) g
-        CROSS JOIN LATERAL (SELECT random() + 0 * g AS u1, random() AS u2, random() AS u3, random() AS u4,
+        CROSS JOIN LATERAL (SELECT random() + 0 * g AS u1, random() AS u2, random() AS u3, random() AS u4, random() AS u5,
                                    (600000000 + (random() * 399999999)::bigint)::text AS digits) u  -- 0 * g: once per row
         CROSS JOIN LATERAL (SELECT
             CASE WHEN u.u1 < 0.78 THEN 'completed' WHEN u.u1 < 0.86 THEN 'no-answer' WHEN u.u1 < 0.90 THEN 'busy'
@@ -92,7 +92,7 @@ def seed(schema: str, calls: int, fresh: bool = False, quiet: bool = False) -> f
             CASE WHEN u.u1 < 0.78 THEN 20 + (u.u3 * 580)::int ELSE 0 END AS duration,
             now() - interval '365 days' + (g::float8 / {calls}) * interval '365 days'
                 + make_interval(secs => u.u4 * 30) AS started_at,
-            u.u2, u.u3) r
+            u.u2, u.u3, u.u5) r
         """),
         ("call_events", f"""
         INSERT INTO call_events (call_id, key, kind, params, received_at)
