@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
@@ -26,6 +26,9 @@ def is_simulated_call_sid(call_sid: str | None) -> bool:
 
 class Call(Base):
     __tablename__ = "calls"
+    # The console lists a province's calls newest first: with a rare second filter, an index on the
+    # province alone or on the time alone walks a large part of a million calls (bench P4).
+    __table_args__ = (Index("ix_calls_province_code_started_at", "province_code", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -37,7 +40,7 @@ class Call(Base):
     caller_country: Mapped[str | None] = mapped_column(String(2))
     to_number: Mapped[str | None] = mapped_column(String(64))
     # Where it happens: province (ISO 3166-2:TH number), how we know, and landline candidates.
-    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(2))
     province_source: Mapped[str | None] = mapped_column(String(16))
     province_candidates: Mapped[list] = mapped_column(JSON, default=list)
     district_code: Mapped[str | None] = mapped_column(String(4))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
@@ -24,6 +24,7 @@ NEXT = {
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_province_code_created_at", "province_code", "created_at"),)  # as calls'
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)  # 1300-69-004821, set once the id is known
@@ -31,7 +32,7 @@ class Case(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)  # one case per call
     category: Mapped[str | None] = mapped_column(String(32), index=True)
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
-    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(2))
     district_code: Mapped[str | None] = mapped_column(String(4))
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)

@@ -1,10 +1,12 @@
 """Engine and session factory; knows neither Flask nor RQ."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -51,12 +53,37 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 15})
     else:
-        kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {"connect_timeout": 3})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
     return engine
+
+
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection that sat idle in the pool: one that was checked in
+    moments ago (every connection under load) was fine moments ago, and a ping is a round trip per
+    request. One that fails its ping is replaced, as with pool_pre_ping."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("checked_in", 0.0) <= PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the pooled connection failed its ping") from error
+        if not alive:
+            raise DisconnectionError("the pooled connection failed its ping")
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

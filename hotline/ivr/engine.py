@@ -5,6 +5,7 @@ webhook renders the same TwiML without changing anything twice.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -211,7 +212,25 @@ def _read_digits(target, reference: str, language: str, voice: Voice) -> None:
 
 
 def _recording_file(folder: Path, language: str, key: str) -> str | None:
+    names = _recordings(folder, language)
     for suffix in prompts.AUDIO_SUFFIXES:
-        if (folder / language / f"{key}{suffix}").is_file():
+        if f"{key}{suffix}" in names:
             return f"{key}{suffix}"
     return None
+
+
+RECORDINGS_TTL = 30.0  # seconds: a recording dropped into PROMPTS_DIR is played from the next half-minute
+_listed: dict[tuple[Path, str], tuple[float, frozenset[str]]] = {}
+
+
+def _recordings(folder: Path, language: str) -> frozenset[str]:
+    """The language's recorded prompts, listed once per RECORDINGS_TTL, not stat()ed per prompt of every call."""
+    now = time.monotonic()
+    listed = _listed.get((folder, language))
+    if listed is None or listed[0] < now:
+        try:
+            names = frozenset(p.name for p in (folder / language).iterdir() if p.is_file())
+        except OSError:
+            names = frozenset()
+        listed = _listed[(folder, language)] = (now + RECORDINGS_TTL, names)
+    return listed[1]

@@ -10,9 +10,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -132,32 +135,42 @@ def fallback(session: Session, form: dict, voice: Voice, received_at: datetime |
 def _log(session: Session, form: dict, kind: str, key: str, received_at: datetime | None) -> tuple[Call, bool]:
     """The call (created on first sight) and whether this webhook is new."""
     received_at = received_at or utcnow()
-    call = _call(session, form, received_at)
+    call = _call(session, form, received_at, likely_new=kind == "incoming")
     new = insert_ignore(session, CallEvent, ["call_id", "key"],
                         call_id=call.id, key=key[:160], kind=kind, params=form, received_at=received_at)
     return call, new
 
 
-def _call(session: Session, form: dict, received_at: datetime) -> Call:
+def _call(session: Session, form: dict, received_at: datetime, likely_new: bool = False) -> Call:
     sid = call_sid(form)
     if sid is None:
         raise MissingCallSid()
     # Locked for this transaction: two webhooks of one call (a status callback racing a key press)
-    # must not overwrite each other's view of the call.
+    # must not overwrite each other's view of the call. A row this transaction inserts is its own
+    # until commit (a concurrent insert of the same CallSid waits on the unique index, then does nothing).
     locked = select(Call).where(Call.call_sid == sid).with_for_update()
-    call = session.scalar(locked)
-    if call is not None:
-        return call
+    if not likely_new:
+        call = session.scalar(locked)
+        if call is not None:
+            return call
     caller = read_caller(form.get("From"))
-    insert_ignore(
-        session, Call, ["call_sid"],
+    inserted = session.scalars(_new_call(session.get_bind().dialect.name), dict(
         call_sid=sid, status=(form.get("CallStatus") or "ringing")[:16],
         from_raw=caller.raw, from_e164=caller.e164, caller_withheld=caller.withheld, caller_country=caller.country,
         to_number=(form.get("To") or "")[:64] or None,
         province_code=caller.province_code, province_source="landline" if caller.province_code else None,
         province_candidates=caller.province_candidates, language="th", ivr_path=[], started_at=received_at,
-    )
-    return session.scalars(locked).one()
+    )).first()
+    return inserted if inserted is not None else session.scalars(locked).one()
+
+
+@lru_cache(maxsize=4)
+def _new_call(dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the Call: one round trip for a new call, built once."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    table = Call.__table__
+    returning = insert(table).on_conflict_do_nothing(index_elements=["call_sid"]).returning(*table.c)
+    return select(Call).from_statement(returning)
 
 
 def queue_case(session: Session, call: Call) -> list[str]:
