@@ -204,6 +204,8 @@ def pipeline_problems() -> list[str]:
                                        "WHERE o.job_id = 'case-start-' || c.id)",
         "outbox items not enqueued": "SELECT count(*) FROM outbox WHERE status <> 'enqueued'",
         "cases without a centre": "SELECT count(*) FROM cases WHERE centre_id IS NULL",
+        "reports without an audit entry (at least)": "SELECT GREATEST((SELECT count(*) FROM reports) - (SELECT count(*) "
+                                                     "FROM audit WHERE action = 'api:create_report'), 0)",
     }
     problems = []
     with psycopg.connect(database_url(), autocommit=True) as conn:
@@ -257,7 +259,25 @@ def probe(server: Server, line: str, token: str, is_target: bool) -> None:
         raise SystemExit(f"{server.name}: a wrong token was not refused with 401")
 
 
-def validate(measurements: list[Measurement], logs: list[Path], token_secret: str) -> list[str]:
+def prime(server: Server, token: str, rng: random.Random) -> None:
+    """Each gunicorn worker loads reverse_geocode's places (~3 s of CPU) on its first latitude/longitude
+    report: send a few at once, so both workers have done it before anything is timed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = []
+    for town in TOWNS[:8]:
+        body = next(reports(rng, ["10"]))
+        body["location"] = {"latitude": town[0], "longitude": town[1]}
+        bodies.append(json.dumps(body).encode())
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        statuses = list(pool.map(lambda body: post(server.base + PATH, body, token)[0], bodies))
+    if set(statuses) != {201}:
+        raise SystemExit(f"{server.name}: priming reports got {statuses}\n{tail(server.log)}")
+
+
+def validate(measurements: list[Measurement], logs: list[Path], token_secret: str, slack: int) -> list[str]:
+    """`slack`: reports of the previous run still in flight when this one's counts were taken (a worker
+    waiting on PostgreSQL looks idle to Server.wait_idle)."""
     problems = []
     for m in measurements:
         d, where = m.data, f"{m.server} round {m.round + 1} c={m.connections}"
@@ -270,8 +290,8 @@ def validate(measurements: list[Measurement], logs: list[Path], token_secret: st
         if "rows" in d:
             rows = d["rows"]
             # Every 201 stored its report; at most those in flight when wrk stopped are stored but unanswered.
-            if not (d["created"] <= rows["reports"] <= d["sent"] and rows["cases"] == rows["outbox"] == rows["reports"]
-                    and rows["audit"] >= rows["reports"]):
+            if not (d["created"] - slack <= rows["reports"] <= d["sent"] + slack
+                    and rows["cases"] == rows["outbox"] == rows["reports"]):
                 problems.append(f"{where}: {d['created']} created, {d['sent']} sent, but rows written {rows}")
     problems += pipeline_problems()
     for log in logs:
@@ -352,6 +372,7 @@ def main() -> int:
             server.start()
         for server in servers:
             probe(server, pool.line(0), token, is_target=server.name == "target")
+            prime(server, token, random.Random(args.seed + 1))
         measurements = ApiBench(servers, pool, args, work, token).measure()
     except KeyboardInterrupt:
         print("API: interrupted", file=sys.stderr)
@@ -361,7 +382,7 @@ def main() -> int:
             server.stop()
         lease.release(redis_db)
 
-    problems = validate(measurements, [s.log for s in servers], token)
+    problems = validate(measurements, [s.log for s in servers], token, max(args.connections))
     print()
     print(report(measurements, args, goals=False))
     print(f"\nAPI: {time.monotonic() - started:.0f} s in all, {pool.lines} reports written "

@@ -3,7 +3,7 @@
 
 One command, from the repo root, with the venv:
 
-    .venv/bin/python bench/p3_worker_throughput.py          # 3 rounds of 40 calls and 40 no-op jobs
+    .venv/bin/python bench/p3_worker_throughput.py          # 3 rounds of 20 calls and 20 no-op jobs
 
 What it does (see bench/README.md):
 
@@ -266,7 +266,7 @@ def report(results: list[dict], args) -> str:
         "case (target) or per job (baseline); worker = the worker and its horses.",
         "",
         "| round | run | jobs | span s | wall s (with start-up) | per second | jobs/s | CPU s worker | CPU s postgres "
-        "| CPU s other | worker CPU ms per case/job |",
+        "| CPU s other | worker CPU ms per case or job, start-up included |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -299,9 +299,9 @@ def report(results: list[dict], args) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=40, help="calls (and no-op jobs) per round (default 40)")
+    parser.add_argument("--calls", type=int, default=20, help="calls (and no-op jobs) per round (default 20)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, target and baseline in turns (default 3)")
-    parser.add_argument("--warmup", type=int, default=10, help="calls and no-op jobs before round 1, untimed (default 10)")
+    parser.add_argument("--warmup", type=int, default=5, help="calls and no-op jobs before round 1, untimed (default 5)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--only", choices=["baseline", "target"], help="run one side only")
     parser.add_argument("--what-if", choices=["gc-freeze"],
