@@ -1,4 +1,4 @@
-"""P1's baseline: the least a Twilio voice webhook can do.
+"""The baselines: the least a Twilio voice webhook (P1) and a JSON report (the API bench) can do.
 
 A bare Flask route that checks the X-Twilio-Signature header with Twilio's own
 `RequestValidator` (over the URL Twilio signed and the form) and answers a static
@@ -7,10 +7,15 @@ Werkzeug's form parsing, Flask's dispatch and one HMAC-SHA1.
 
 Configured like the app, from the environment: TWILIO_AUTH_TOKEN, and
 PUBLIC_BASE_URL (when set, the URL Twilio signed is PUBLIC_BASE_URL + path).
+
+`POST /api/v1/reports` (bench/api_reports.py) parses the JSON body and answers 201 with a
+static case, about the size of the app's answer: no token, no validation, no database.
 """
 from __future__ import annotations
 
 import os
+
+import json
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -42,3 +47,18 @@ def incoming():
     if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", "")):
         abort(403)
     return Response(TWIML, mimetype="text/xml")
+
+
+CREATED = json.dumps({
+    "id": 1, "reference": "1300-2026-000001", "status": "new", "kind": "forced_labour", "urgency": "normal",
+    "source": "app", "province_code": "50", "district_code": None, "level": 0, "unacknowledged": False,
+    "outcome": None, "created_at": "2026-11-26T00:00:00.000000", "acknowledged_at": None, "closed_at": None,
+})
+
+
+@app.post("/api/v1/reports")
+def report():
+    if request.get_json(silent=True) is None:
+        abort(400)
+    return Response(CREATED, status=201, mimetype="application/json",
+                    headers={"Location": "/api/v1/cases/1300-2026-000001"})

@@ -1,0 +1,41 @@
+"""Benchmark P3's worker: the app's `python -m workers`, in burst mode.
+
+The same Worker class (RQ's forking `rq.Worker`, a work horse per job), the same queues in the same
+order, the same JSONSerializer, the same logging and the same `workers.__main__.preload()`; only
+`work(burst=True)`, so it exits once the queues are empty. `bench.p3_noop` is imported here too, so
+the no-op baseline's horses find their job function loaded, as the app's find theirs.
+
+What-if, for diagnosis only (`P3_WHAT_IF=gc-freeze`, set by `p3_worker_throughput.py --what-if
+gc-freeze`): after the preload, `gc.collect(); gc.freeze()`, so the horses never walk the parent's
+objects in a full garbage collection (the app's worker does not do this).
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import os
+
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+import bench.p3_noop  # noqa: F401
+from hotline.config import Config
+from workers.__main__ import preload
+from workers.queues import ALL, connect, queue
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    config = Config.from_env()
+    preload()
+    if os.environ.get("P3_WHAT_IF") == "gc-freeze":
+        gc.collect()
+        gc.freeze()
+    redis = connect(config.REDIS_URL)
+    worker = Worker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
+    worker.work(burst=True, with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
