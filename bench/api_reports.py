@@ -327,6 +327,8 @@ def main() -> int:
     checked_places()
     work = Path(tempfile.mkdtemp(prefix="api-bench-"))
     redis_db = lease.claim()
+    if redis_db is None:
+        raise SystemExit("every Redis database 1-15 is leased by a running test or benchmark; try again later")
     env = {
         "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
@@ -380,7 +382,7 @@ def main() -> int:
     finally:
         for server in servers:
             server.stop()
-        lease.release(redis_db)
+        lease.release(redis_db, flush=True)
 
     problems = validate(measurements, [s.log for s in servers], token, max(args.connections))
     print()

@@ -1,17 +1,47 @@
-"""A Redis database of the benchmark's own on 127.0.0.1:6379, leased as the tests lease theirs.
+"""A Redis database of one's own on 127.0.0.1:6379, for test runs and benchmarks alike.
 
-tests/conftest.py claims a database number 1-15 per run with the key
-`hotline-test:database:<n>` in database 0 (value: the owner's pid; a dead owner's lease is
-taken over). A benchmark that takes its database the same way never flushes a test run's
-queues, nor a test run the benchmark's.
+Each run leases a database number 1-15 with the key `hotline-test:lease` kept in that database
+itself (value: the owner's pid; a dead owner's lease is taken over), so concurrent runs (several
+developers' tests, a benchmark) never flush each other's queues. tests/conftest.py leases its
+database here too.
 """
 from __future__ import annotations
 
 import os
 
 from redis import Redis
+from redis.exceptions import RedisError
 
-KEY = "hotline-test:database:{}"
+KEY = "hotline-test:lease"
+
+
+def claim(hours: float = 6) -> int | None:
+    """A free database number (1-15), leased to this process; None if all are taken or Redis is away."""
+    try:
+        for number in range(1, 16):
+            database = Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=2)
+            owner = int(database.get(KEY) or 0)
+            if owner and _alive(owner):
+                continue
+            if database.set(KEY, os.getpid(), ex=int(hours * 3600), **({"xx": True} if owner else {"nx": True})):
+                return number
+    except (RedisError, ValueError):
+        pass
+    return None
+
+
+def renew(number: int, hours: float = 6) -> None:
+    """Lease again after a flush (which removes the key with everything else)."""
+    Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=2).set(KEY, os.getpid(), ex=int(hours * 3600))
+
+
+def release(number: int, flush: bool = False) -> None:
+    try:
+        database = Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=2)
+        if int(database.get(KEY) or 0) == os.getpid():
+            database.flushdb() if flush else database.delete(KEY)
+    except (RedisError, ValueError):
+        pass
 
 
 def _alive(pid: int) -> bool:
@@ -22,25 +52,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         pass
     return True
-
-
-def claim(hours: float = 2) -> int:
-    """A free database number (1-15), leased to this process; raises when all are taken."""
-    leases = Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-    for number in range(1, 16):
-        key = KEY.format(number)
-        if leases.set(key, os.getpid(), nx=True, ex=int(hours * 3600)):
-            return number
-        owner = int(leases.get(key) or 0)
-        if owner and not _alive(owner):
-            leases.set(key, os.getpid(), ex=int(hours * 3600))
-            return number
-    raise SystemExit("every Redis database 1-15 is leased by a running test or benchmark; try again later")
-
-
-def release(number: int) -> None:
-    leases = Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-    key = KEY.format(number)
-    if int(leases.get(key) or 0) == os.getpid():
-        Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=2).flushdb()
-        leases.delete(key)

@@ -315,6 +315,8 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="p3-bench-"))
     redis_db = lease.claim()
+    if redis_db is None:
+        raise SystemExit("every Redis database 1-15 is leased by a running test or benchmark; try again later")
     redis_url = f"redis://127.0.0.1:6379/{redis_db}"
     redis = Redis.from_url(redis_url)
     procs: list[Proc] = []
@@ -342,6 +344,7 @@ def main() -> int:
             (round_, run, args.calls) for round_ in range(args.rounds) for run in (runs if round_ % 2 == 0 else runs[::-1])]
         for round_, run, n in plan:
             redis.flushdb()
+            lease.renew(redis_db)
             label = f"{run}-{'warmup' if round_ < 0 else f'r{round_ + 1}'}"
             sent_before = mock_count(mock_url)
             calls = run != "baseline"
@@ -369,7 +372,7 @@ def main() -> int:
     finally:
         for proc in reversed(procs):
             proc.stop()
-        lease.release(redis_db)
+        lease.release(redis_db, flush=True)
 
     print()
     print(report(results, args))

@@ -6,15 +6,14 @@ Tests that need a server skip where it is absent; with HOTLINE_REQUIRE_SERVICES=
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import socket
 
 import pytest
 from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import text
 
+from bench import lease
 from hotline import create_app
 from hotline.config import Config
 from hotline.simulator import Phone, client_post
@@ -26,43 +25,16 @@ PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not trunc
 REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 
 
-LEASE = "hotline-test:lease"  # kept in the leased database itself; the benchmarks use database 0
+def _redis_database() -> int:
+    """A database number of its own per run (bench/lease.py), released when the run ends."""
+    number = lease.claim()
+    if number is None:
+        return 1 + os.getpid() % 15
+    atexit.register(lease.release, number)
+    return number
 
 
-def _claim_redis_database() -> int:
-    """A database number of its own per run (1-15), so that concurrent runs (several developers,
-    a benchmark) never flush each other's queues. A dead owner's lease is taken over."""
-    try:
-        for number in range(1, 16):
-            database = Redis(host="127.0.0.1", port=6379, db=number, socket_timeout=0.5)
-            owner = int(database.get(LEASE) or 0)
-            if owner and _alive(owner):
-                continue
-            if database.set(LEASE, os.getpid(), ex=6 * 3600, **({"xx": True} if owner else {"nx": True})):
-                atexit.register(_release, database)
-                return number
-    except (RedisError, ValueError):
-        pass
-    return 1 + os.getpid() % 15
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
-def _release(database: Redis) -> None:
-    with contextlib.suppress(RedisError, ValueError):
-        if int(database.get(LEASE) or 0) == os.getpid():
-            database.delete(LEASE)
-
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{_claim_redis_database()}"
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{_redis_database()}"
 def need(service: str, reachable: bool) -> None:
     if reachable:
         return
@@ -126,7 +98,7 @@ def redis_url() -> str:
     need("Redis at 127.0.0.1:6379", _port_open("127.0.0.1", 6379))
     database = Redis.from_url(REDIS_URL)
     database.flushdb()
-    database.set(LEASE, os.getpid(), ex=6 * 3600)
+    lease.renew(database.get_connection_kwargs()["db"])
     return REDIS_URL
 
 
