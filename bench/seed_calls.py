@@ -39,9 +39,17 @@ def seeded(schema: str) -> int | None:
     with psycopg.connect(p1.PG_ADMIN_URL, autocommit=True) as conn:
         try:
             row = conn.execute(f"SELECT calls FROM {schema}.bench_seed WHERE version = %s", (SEED_VERSION,)).fetchone()
+            revision = conn.execute(f"SELECT version_num FROM {schema}.alembic_version").fetchone()
         except psycopg.errors.UndefinedTable:
             return None
-        return row[0] if row else None
+        return row[0] if row and revision and revision[0] == _head() else None  # a new migration: seed again
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(p1.ROOT / "alembic.ini"))).get_current_head()
 
 
 def seed(schema: str, calls: int, fresh: bool = False, quiet: bool = False) -> float:
