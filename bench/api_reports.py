@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
@@ -50,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import lease  # noqa: E402
 from bench.p1_voice_incoming import (  # noqa: E402
-    ACCOUNT_SID, BASELINE_APP, PG_ADMIN_URL, TARGET_APP, VENV_BIN, Bench, Measurement, Server, fresh_schema, machine,
-    report, run_wrk, source_state, tail)
+    BASELINE_APP, PG_ADMIN_URL, TARGET_APP, VENV_BIN, Bench, Measurement, Server, fresh_schema, machine,
+    production_env, report, run_wrk, source_state, tail)
 
 SCHEMA = "bench_api"
 PATH = "/api/v1/reports"
@@ -329,21 +328,8 @@ def main() -> int:
     redis_db = lease.claim()
     if redis_db is None:
         raise SystemExit("every Redis database 1-15 is leased by a running test or benchmark; try again later")
-    env = {
-        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-        "HOTLINE_ENV": "production",
-        "SECRET_KEY": "api-bench-secret-key-not-a-real-one",
-        "TWILIO_AUTH_TOKEN": "api-bench-auth-token-0123456789abcdef",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_FROM_NUMBER": "+6621001300",
-        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # nothing here sends SMS (no worker runs); if it did, it stays local
-        "OPERATOR_DIAL_TARGET": "+6621234567",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "DATABASE_URL": database_url(),
-        "SPOOL_DIR": str(work / "spool"),
-        "API_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
-    }
+    env = production_env(database_url(), work / "spool", f"redis://127.0.0.1:6379/{redis_db}",
+                         API_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT))
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     servers = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),

@@ -587,6 +587,26 @@ def report(measurements: list[Measurement], args, goals: bool = True) -> str:
     return "\n".join(lines)
 
 
+
+def production_env(database: str, spool: Path, redis_url: str = REDIS_URL, **extra: str) -> dict:
+    """What the real app needs to start with HOTLINE_ENV=production; Twilio's API points nowhere."""
+    return {
+        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
+        "HOTLINE_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-not-a-real-one",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_FROM_NUMBER": "+6621001300",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # nothing here calls Twilio; if it did, it stays local
+        "OPERATOR_DIAL_TARGET": "+6621234567",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "SPOOL_DIR": str(spool),
+        **extra,
+    }
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=6, help="seconds of load per run (default 6)")
@@ -612,21 +632,7 @@ def main() -> int:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     work = Path(tempfile.mkdtemp(prefix="p1-"))
     spool = work / "spool"
-    env = {
-        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-        "HOTLINE_ENV": "production",
-        "SECRET_KEY": "p1-bench-secret-key-not-a-real-one",
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_FROM_NUMBER": "+6621001300",
-        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # nothing here calls Twilio; if it did, it stays local
-        "OPERATOR_DIAL_TARGET": "+6621234567",
-        "REDIS_URL": REDIS_URL,
-        "DATABASE_URL": database_url(),
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "SPOOL_DIR": str(spool),
-    }
+    env = production_env(database_url(), spool)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
 

@@ -29,16 +29,7 @@ GOAL = 1.2
 
 
 def app_env(schema: str, spool: Path) -> dict:
-    import os
-
-    return {
-        "PATH": f"{p1.VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": os.environ.get("HOME", "/root"),
-        "LANG": "C.UTF-8", "HOTLINE_ENV": "production", "SECRET_KEY": "p5-bench-secret-key-not-a-real-one",
-        "TWILIO_AUTH_TOKEN": p1.AUTH_TOKEN, "TWILIO_ACCOUNT_SID": p1.ACCOUNT_SID, "TWILIO_FROM_NUMBER": "+6621001300",
-        "TWILIO_API_BASE_URL": "http://127.0.0.1:9", "OPERATOR_DIAL_TARGET": "+6621234567",
-        "REDIS_URL": p1.REDIS_URL, "DATABASE_URL": database_url(schema), "PUBLIC_BASE_URL": p1.PUBLIC_BASE_URL,
-        "SPOOL_DIR": str(spool),
-    }
+    return p1.production_env(database_url(schema), spool)
 
 
 def row_counts(schema: str) -> dict[str, int]:
