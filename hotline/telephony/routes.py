@@ -12,7 +12,6 @@ from hotline.db import transaction
 from hotline.ivr.engine import Voice
 from hotline.ivr.prompts import LANGUAGES
 from workers import outbox
-from workers.queues import connect
 
 from . import bp, intake, spool
 from .security import twilio_webhook
