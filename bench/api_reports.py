@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import lease  # noqa: E402
 from bench.p1_voice_incoming import (  # noqa: E402
-    BASELINE_APP, PG_ADMIN_URL, TARGET_APP, VENV_BIN, Bench, Measurement, Server, fresh_schema, machine,
+    PG_ADMIN_URL, VENV_BIN, Bench, Measurement, Server, both_servers, fresh_schema, machine,
     production_env, report, run_wrk, source_state, tail)
 
 SCHEMA = "bench_api"
@@ -330,12 +330,7 @@ def main() -> int:
         raise SystemExit("every Redis database 1-15 is leased by a running test or benchmark; try again later")
     env = production_env(database_url(), work / "spool", f"redis://127.0.0.1:6379/{redis_db}",
                          API_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT))
-    if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
-    servers = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),
-               Server("target", TARGET_APP, env, work / "target.log")]
-    if args.only:
-        servers = [s for s in servers if s.name == args.only]
+    servers = both_servers(env, work, args.workers, args.only)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt

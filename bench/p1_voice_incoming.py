@@ -607,6 +607,15 @@ def production_env(database: str, spool: Path, redis_url: str = REDIS_URL, **ext
         **extra,
     }
 
+
+def both_servers(env: dict, work: Path, workers: int | None, only: str | None) -> list[Server]:
+    """The bare baseline and the real app, each under the Procfile's web command (or just `only`)."""
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    both = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),
+            Server("target", TARGET_APP, env, work / "target.log")]
+    return [server for server in both if only in (None, server.name)]
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=6, help="seconds of load per run (default 6)")
@@ -633,13 +642,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="p1-"))
     spool = work / "spool"
     env = production_env(database_url(), spool)
-    if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
-
-    servers = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),
-               Server("target", TARGET_APP, env, work / "target.log")]
-    if args.only:
-        servers = [s for s in servers if s.name == args.only]
+    servers = both_servers(env, work, args.workers, args.only)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
