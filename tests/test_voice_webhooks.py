@@ -36,6 +36,15 @@ def test_a_retried_incoming_webhook_leaves_one_call_and_one_event(twilio, db):
     assert count(db, Call) == 1 and count(db, CallEvent) == 1
 
 
+def test_an_incoming_webhook_after_the_call_is_known_logs_its_event_once_and_changes_nothing(twilio, db):
+    twilio.post("/voice/status", call_params(SID, CallStatus="in-progress", SequenceNumber="0"))  # arrived first
+    for _ in range(2):
+        twilio.post("/voice/incoming", call_params(SID, CallStatus="ringing", From="+66812345678"))
+    call = db.scalars(select(Call)).one()
+    assert call.status == "in-progress" and call.from_e164 == "+66812345678"
+    assert sorted(e.kind for e in call.events) == ["incoming", "status"]
+
+
 def test_a_retried_menu_answer_is_applied_once(twilio, db):
     twilio.post("/voice/incoming", call_params(SID))
     for _ in range(2):

@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from models.places import place_for_postcode
 
 from . import prompts
-from .menu import MENU, Go, Node
+from .menu import FIRST, MENU, Go, Node
 
 MAX_STEPS = 60  # a caller looping "repeat" this long is put through to a person
 CONNECTED = {"completed", "answered", "bridged", "bridging-in-process"}
@@ -126,10 +126,25 @@ def _int(value) -> int:
 # --- rendering -------------------------------------------------------------
 
 
+def welcome(voice: Voice) -> str:
+    """The first menu, the same for every caller: rendered once per RECORDINGS_TTL, not per call (P1)."""
+    now = time.monotonic()
+    rendered = _welcomes.get(voice)
+    if rendered is None or rendered[0] < now:
+        if len(_welcomes) > 16:  # one Voice per PUBLIC_BASE_URL (or signed Host) in practice
+            _welcomes.clear()
+        rendered = _welcomes[voice] = (now + RECORDINGS_TTL, str(render(FIRST, None, 1, voice)))
+    return rendered[1]
+
+
+_welcomes: dict[Voice, tuple[float, str]] = {}
+
+
 def render(name: str, call, step: int, voice: Voice, attempt: int = 1, notice: str | None = None,
            reference: str | None = None) -> VoiceResponse:
+    """The node's TwiML for this call (`call` None: a caller the menu knows nothing of yet)."""
     node = MENU[name]
-    language = call.language or "th"
+    language = (call.language if call is not None else None) or "th"
     response = VoiceResponse()
     if notice:
         _speak(response, notice, language, voice)
@@ -219,7 +234,7 @@ def _recording_file(folder: Path, language: str, key: str) -> str | None:
     return None
 
 
-RECORDINGS_TTL = 30.0  # seconds: a recording dropped into PROMPTS_DIR is played from the next half-minute
+RECORDINGS_TTL = 30.0  # seconds: a recording dropped into PROMPTS_DIR is played within a minute (listing, then welcome)
 _listed: dict[tuple[Path, str], tuple[float, frozenset[str]]] = {}
 
 

@@ -13,18 +13,18 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.ivr import engine
 from hotline.ivr.engine import Voice
-from hotline.ivr.menu import FIRST
 from models import FINAL_STATUSES, Call, CallEvent, Case, utcnow
 from models.phones import read_caller
-from models.upsert import insert_ignore
+from models.upsert import insert_ignore, insert_ignore_statement
 from workers import outbox
 from workers.cases import open_case_for_call
 from workers.jobs import case_job_id
@@ -39,7 +39,7 @@ MAX_KEYS, MAX_KEY, MAX_VALUE = 80, 64, 1024
 
 @dataclass
 class Outcome:
-    twiml: VoiceResponse
+    twiml: VoiceResponse | str  # a str: TwiML rendered before (engine.welcome)
     job_ids: list[str] = field(default_factory=list)  # outbox items to enqueue after commit
     ended: Call | None = None  # the call this webhook ended, for the metrics once committed
 
@@ -67,9 +67,21 @@ def operator_now(voice: Voice) -> VoiceResponse:
     return response
 
 
-def incoming(session: Session, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
-    call, _ = _log(session, form, "incoming", "incoming", received_at)
-    return Outcome(engine.render(FIRST, call, 1, voice))
+def incoming(connection: Connection, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
+    """A new call: its Call and first CallEvent, each written once however often Twilio sends it.
+
+    The busiest webhook (P1), so written in Core: on PostgreSQL one statement, on SQLite two."""
+    received_at = received_at or utcnow()
+    call = _new_call_values(form, received_at)
+    event = dict(key="incoming", kind="incoming", params=form, received_at=received_at)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_call_and_event(), {**call, **{f"event_{k}": v for k, v in event.items()}})
+    else:
+        call_id = (connection.execute(insert_ignore_statement("sqlite", Call.__table__, ("call_sid",)), call).scalar()
+                   or connection.scalar(select(Call.id).where(Call.call_sid == call["call_sid"])))
+        connection.execute(insert_ignore_statement("sqlite", CallEvent.__table__, ("call_id", "key")),
+                           dict(call_id=call_id, **event))
+    return Outcome(engine.welcome(voice))
 
 
 def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
@@ -135,33 +147,40 @@ def fallback(session: Session, form: dict, voice: Voice, received_at: datetime |
 def _log(session: Session, form: dict, kind: str, key: str, received_at: datetime | None) -> tuple[Call, bool]:
     """The call (created on first sight) and whether this webhook is new."""
     received_at = received_at or utcnow()
-    call = _call(session, form, received_at, likely_new=kind == "incoming")
+    call = _call(session, form, received_at)
     new = insert_ignore(session, CallEvent, ["call_id", "key"],
                         call_id=call.id, key=key[:160], kind=kind, params=form, received_at=received_at)
     return call, new
 
 
-def _call(session: Session, form: dict, received_at: datetime, likely_new: bool = False) -> Call:
+def _call(session: Session, form: dict, received_at: datetime) -> Call:
+    """The call, locked for this transaction: two webhooks of one call (a status callback racing a key
+    press) must not overwrite each other's view of it. Created when `/voice/incoming` never got through
+    (a row this transaction inserts is its own until commit; a concurrent insert of the same CallSid
+    waits on the unique index, then does nothing)."""
     sid = call_sid(form)
     if sid is None:
         raise MissingCallSid()
-    # Locked for this transaction: two webhooks of one call (a status callback racing a key press)
-    # must not overwrite each other's view of the call. A row this transaction inserts is its own
-    # until commit (a concurrent insert of the same CallSid waits on the unique index, then does nothing).
     locked = select(Call).where(Call.call_sid == sid).with_for_update()
-    if not likely_new:
-        call = session.scalar(locked)
-        if call is not None:
-            return call
+    call = session.scalar(locked)
+    if call is not None:
+        return call
+    inserted = session.scalars(_new_call(session.get_bind().dialect.name), _new_call_values(form, received_at)).first()
+    return inserted if inserted is not None else session.scalars(locked).one()
+
+
+def _new_call_values(form: dict, received_at: datetime) -> dict:
+    sid = call_sid(form)
+    if sid is None:
+        raise MissingCallSid()
     caller = read_caller(form.get("From"))
-    inserted = session.scalars(_new_call(session.get_bind().dialect.name), dict(
+    return dict(
         call_sid=sid, status=(form.get("CallStatus") or "ringing")[:16],
         from_raw=caller.raw, from_e164=caller.e164, caller_withheld=caller.withheld, caller_country=caller.country,
         to_number=(form.get("To") or "")[:64] or None,
         province_code=caller.province_code, province_source="landline" if caller.province_code else None,
         province_candidates=caller.province_candidates, language="th", ivr_path=[], started_at=received_at,
-    )).first()
-    return inserted if inserted is not None else session.scalars(locked).one()
+    )
 
 
 @lru_cache(maxsize=4)
@@ -171,6 +190,27 @@ def _new_call(dialect: str):
     table = Call.__table__
     returning = insert(table).on_conflict_do_nothing(index_elements=["call_sid"]).returning(*table.c)
     return select(Call).from_statement(returning)
+
+
+@lru_cache(maxsize=1)
+def _call_and_event():
+    """PostgreSQL: the Call (unless its CallSid is known) and its event (unless logged), in one statement.
+
+    A call inserted by a concurrent transaction is in neither branch of `the_call` (it committed after this
+    statement's snapshot): that transaction logs the event, this one logs nothing."""
+    calls, events = Call.__table__, CallEvent.__table__
+    new_call = (pg_insert(calls).values({name: bindparam(name) for name in _CALL_COLUMNS})
+                .on_conflict_do_nothing(index_elements=["call_sid"]).returning(calls.c.id).cte("new_call"))
+    the_call = union_all(select(new_call.c.id), select(calls.c.id).where(calls.c.call_sid == bindparam("call_sid")))
+    the_call = the_call.cte("the_call")
+    logged = select(the_call.c.id, *(bindparam(f"event_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS))
+    return (pg_insert(events).from_select(["call_id", *_EVENT_COLUMNS], logged.limit(1))
+            .on_conflict_do_nothing(index_elements=["call_id", "key"]))
+
+
+_CALL_COLUMNS = ("call_sid", "status", "from_raw", "from_e164", "caller_withheld", "caller_country", "to_number",
+                 "province_code", "province_source", "province_candidates", "language", "ivr_path", "started_at")
+_EVENT_COLUMNS = ("key", "kind", "params", "received_at")
 
 
 def queue_case(session: Session, call: Call) -> list[str]:
@@ -211,7 +251,7 @@ class MissingCallSid(ValueError):
     """A webhook without a usable CallSid cannot be logged against a call."""
 
 
-HANDLERS = {"incoming": incoming, "status": status, "recording": recording, "fallback": fallback}
+HANDLERS = {"status": status, "recording": recording}
 
 
 def replay_spooled(session_factory, record: dict, config=None) -> list[str]:
@@ -225,8 +265,10 @@ def replay_spooled(session_factory, record: dict, config=None) -> list[str]:
         try:
             if kind == "ivr":
                 return ivr_step(session, args.get("node", "main"), args, form, voice, received_at).job_ids
-            if kind in ("incoming", "fallback"):
-                return HANDLERS[kind](session, form, voice, received_at).job_ids
+            if kind == "incoming":
+                return incoming(session.connection(), form, voice, received_at).job_ids
+            if kind == "fallback":
+                return fallback(session, form, voice, received_at).job_ids
             if kind == "sms-incoming":
                 replies.receive(session, form)  # the sender was told "received"; the ACK lands now
                 return []

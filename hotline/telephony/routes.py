@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from hotline import metrics
-from hotline.db import transaction
+from hotline.db import single_write, transaction
 from hotline.ivr.engine import Voice
 from hotline.ivr.prompts import LANGUAGES
 from workers import outbox
@@ -27,12 +27,12 @@ def voice() -> Voice:
                  operator_timeout=config.OPERATOR_DIAL_TIMEOUT)
 
 
-def handle(kind: str, write, args: dict | None = None):
+def handle(kind: str, write, args: dict | None = None, begin=transaction):
     """Run one webhook's write in one transaction; if the database fails, spool it and still answer."""
     form = intake.clean(request.form)
     try:
-        with transaction() as session:
-            outcome = write(session, form)
+        with begin() as db:
+            outcome = write(db, form)
     except intake.MissingCallSid:
         log.warning("%s webhook without a usable CallSid", kind)
         return twiml(intake.operator_now(voice()) if kind != "status" else None)
@@ -58,7 +58,7 @@ def _dispatch(job_ids: list[str]) -> None:
 @bp.post("/incoming")
 @twilio_webhook
 def incoming():
-    return handle("incoming", lambda session, form: intake.incoming(session, form, voice()))
+    return handle("incoming", lambda connection, form: intake.incoming(connection, form, voice()), begin=single_write)
 
 
 @bp.post("/ivr/<node>")
