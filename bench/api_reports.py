@@ -311,7 +311,7 @@ def main() -> int:
     parser.add_argument("--connections", type=lambda s: [int(c) for c in s.split(",")], default=[16, 64],
                         help="comma-separated concurrencies (default 16,64)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
-    parser.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY for both servers (default: the Procfile's 2)")
+    parser.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY for both servers (default: gunicorn.conf.py's, 2 per core)")
     parser.add_argument("--max-rate", type=float, default=4000,
                         help="most reports per second a run may need; later runs size from what was measured (default 4000)")
     parser.add_argument("--quiet-wait", type=float, default=3, help="seconds to wait before each run for an idle machine")

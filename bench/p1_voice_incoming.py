@@ -47,6 +47,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from hotline.config import web_workers  # noqa: E402  (gunicorn.conf.py's default number of workers)
+
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
 LUA = BENCH / "p1_wrk.lua"
@@ -203,7 +206,7 @@ class Server:
         else:
             raise SystemExit(f"{self.name} did not listen within 60 s:\n{tail(self.log)}")
         # Wait for the workers to have booted and imported the app (slow on a busy machine).
-        workers = int(env.get("WEB_CONCURRENCY", "2"))
+        workers = int(env["WEB_CONCURRENCY"]) if env.get("WEB_CONCURRENCY") else web_workers()
         while time.monotonic() < deadline and len(self.workers()) < workers:
             time.sleep(0.1)
         while True:
@@ -626,7 +629,7 @@ def main() -> int:
                         help="comma-separated concurrencies (default 16,64)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the machine has 2 cores)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="WEB_CONCURRENCY for both servers (default: unset, i.e. the Procfile's default, 2)")
+                        help="WEB_CONCURRENCY for both servers (default: unset, i.e. gunicorn.conf.py's: 2 per core, 2-8)")
     parser.add_argument("--max-rate", type=float, default=6000,
                         help="most calls per second a run may need; later runs size from what was measured (default 6000)")
     parser.add_argument("--quiet-wait", type=float, default=3,

@@ -136,6 +136,14 @@ def metrics_directory() -> Path | None:
     return Path(value) if value else None
 
 
+def web_workers() -> int:
+    """gunicorn's sync workers: WEB_CONCURRENCY, else two per core (a worker waits on PostgreSQL for part
+    of each webhook, bench P1), at most 8 by default (each holds its own copy of the app, ~100 MB)."""
+    load_dotenv()
+    value = os.environ.get("WEB_CONCURRENCY")
+    return int(value) if value else max(2, min(2 * (os.cpu_count() or 1), 8))
+
+
 def load_dotenv() -> None:
     env_file = ROOT / ".env"
     if env_file.exists():

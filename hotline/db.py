@@ -12,10 +12,21 @@ from models import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["HOTLINE"].DATABASE_URL)
+    url = app.config["HOTLINE"].DATABASE_URL
+    engine = make_engine(url)
     app.extensions["engine"] = engine
     app.extensions["sessions"] = make_sessionmaker(engine)
-    app.extensions["autocommit"] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    if engine.dialect.name != "sqlite":
+        # Its own small pool, in autocommit from the connect on: switching a pooled connection in and
+        # out of autocommit costs more CPU than the write it serves. A sync worker needs one.
+        app.extensions["autocommit"] = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=4)
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection (tests; a fork)."""
+    for name in ("engine", "autocommit"):
+        if name in app.extensions:
+            app.extensions[name].dispose()
 
 
 @contextmanager
@@ -30,12 +41,12 @@ def single_write() -> Iterator[Connection]:
     """A connection for a write that PostgreSQL does in one statement, atomic by itself: in autocommit
     it needs no BEGIN and COMMIT round trips (P1). On SQLite the same write takes two statements,
     so there it gets a transaction."""
-    engine = current_app.extensions["engine"]
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
+    autocommit = current_app.extensions.get("autocommit")
+    if autocommit is None:
+        with current_app.extensions["engine"].begin() as connection:
             yield connection
     else:
-        with current_app.extensions["autocommit"].connect() as connection:
+        with autocommit.connect() as connection:
             yield connection
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bench import lease
 from hotline import create_app
+from hotline import db as app_db
 from hotline.config import Config
 from hotline.simulator import Phone, client_post
 from models import Base, make_engine
@@ -115,7 +116,7 @@ def config(database_url, tmp_path) -> Config:
 def app(config):
     app = create_app(config)
     yield app
-    app.extensions["engine"].dispose()
+    app_db.dispose(app)
 
 
 @pytest.fixture
