@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app
-from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from models import make_engine, make_sessionmaker
@@ -37,17 +37,27 @@ def transaction():
 
 
 @contextmanager
-def single_write() -> Iterator[Connection]:
-    """A connection for a write that PostgreSQL does in one statement, atomic by itself: in autocommit
-    it needs no BEGIN and COMMIT round trips (P1). On SQLite the same write takes two statements,
-    so there it gets a transaction."""
+def single_write() -> Iterator:
+    """For a write that PostgreSQL does in one statement, atomic by itself (`models.new_calls`): psycopg's
+    own connection from the small autocommit pool, so no BEGIN and COMMIT round trips (bench P1). Its
+    errors come out as SQLAlchemy's, as from every other write. On SQLite, a transaction."""
     autocommit = current_app.extensions.get("autocommit")
     if autocommit is None:
         with current_app.extensions["engine"].begin() as connection:
             yield connection
-    else:
-        with autocommit.connect() as connection:
-            yield connection
+        return
+    dialect, pooled = autocommit.dialect, None
+    try:
+        pooled = autocommit.raw_connection()  # raises the driver's own errors too, unlike connect()
+        yield pooled.driver_connection
+    except dialect.loaded_dbapi.Error as error:
+        if pooled is not None and dialect.is_disconnect(error, pooled.dbapi_connection, None):
+            pooled.invalidate(error)
+        raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  dialect=dialect) from error
+    finally:
+        if pooled is not None:
+            pooled.close()
 
 
 def session() -> Session:

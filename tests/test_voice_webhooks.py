@@ -1,7 +1,8 @@
 """The voice webhooks log every call and event exactly once and always answer TwiML."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from models import Call, CallEvent, Case, OutboxItem
 from support import OPERATOR, call_params, parse_twiml
@@ -181,3 +182,18 @@ def test_recorded_prompts_are_served_to_twilio(client, config):
     assert client.get("/voice/prompts/my/welcome.mp3").data == b"ID3fake"
     assert client.get("/voice/prompts/my/../../etc/passwd").status_code == 404
     assert client.get("/voice/prompts/xx/welcome.mp3").status_code == 404
+
+
+def test_a_pooled_connection_that_dies_costs_one_spooled_webhook_then_a_new_one_is_used(app, twilio, db, config):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("the autocommit pool of /voice/incoming is PostgreSQL's")
+    twilio.post("/voice/incoming", call_params("CA" + "1" * 32))
+    with db.get_bind().connect() as admin:  # the server ends the pooled connection, as a restart would
+        admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"))
+    dropped = parse_twiml(twilio.post("/voice/incoming", call_params("CA" + "2" * 32)))
+    assert dropped.find("Dial/Number").text == OPERATOR  # the caller still reaches a person
+    assert [line for f in config.SPOOL_DIR.glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert parse_twiml(twilio.post("/voice/incoming", call_params("CA" + "3" * 32))).find("Gather") is not None
+    db.expire_all()
+    assert sorted(db.scalars(select(Call.call_sid))) == ["CA" + "1" * 32, "CA" + "3" * 32]

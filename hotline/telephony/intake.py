@@ -13,10 +13,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -24,7 +23,8 @@ from hotline.ivr import engine
 from hotline.ivr.engine import Voice
 from models import FINAL_STATUSES, Call, CallEvent, Case, utcnow
 from models.phones import read_caller
-from models.upsert import insert_ignore, insert_ignore_statement
+from models.new_calls import log_new_call
+from models.upsert import insert_ignore
 from workers import outbox
 from workers.cases import open_case_for_call
 from workers.jobs import case_job_id
@@ -67,20 +67,11 @@ def operator_now(voice: Voice) -> VoiceResponse:
     return response
 
 
-def incoming(connection: Connection, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
-    """A new call: its Call and first CallEvent, each written once however often Twilio sends it.
-
-    The busiest webhook (P1), so written in Core: on PostgreSQL one statement, on SQLite two."""
+def incoming(db, form: dict, voice: Voice, received_at: datetime | None = None) -> Outcome:
+    """A new call: its Call and first CallEvent (`models.new_calls`); everyone hears the same welcome."""
     received_at = received_at or utcnow()
-    call = _new_call_values(form, received_at)
     event = dict(key="incoming", kind="incoming", params=form, received_at=received_at)
-    if connection.dialect.name == "postgresql":
-        connection.execute(_call_and_event(), {**call, **{f"event_{k}": v for k, v in event.items()}})
-    else:
-        call_id = (connection.execute(insert_ignore_statement("sqlite", Call.__table__, ("call_sid",)), call).scalar()
-                   or connection.scalar(select(Call.id).where(Call.call_sid == call["call_sid"])))
-        connection.execute(insert_ignore_statement("sqlite", CallEvent.__table__, ("call_id", "key")),
-                           dict(call_id=call_id, **event))
+    log_new_call(db, _new_call_values(form, received_at), event)
     return Outcome(engine.welcome(voice))
 
 
@@ -190,27 +181,6 @@ def _new_call(dialect: str):
     table = Call.__table__
     returning = insert(table).on_conflict_do_nothing(index_elements=["call_sid"]).returning(*table.c)
     return select(Call).from_statement(returning)
-
-
-@lru_cache(maxsize=1)
-def _call_and_event():
-    """PostgreSQL: the Call (unless its CallSid is known) and its event (unless logged), in one statement.
-
-    A call inserted by a concurrent transaction is in neither branch of `the_call` (it committed after this
-    statement's snapshot): that transaction logs the event, this one logs nothing."""
-    calls, events = Call.__table__, CallEvent.__table__
-    new_call = (pg_insert(calls).values({name: bindparam(name) for name in _CALL_COLUMNS})
-                .on_conflict_do_nothing(index_elements=["call_sid"]).returning(calls.c.id).cte("new_call"))
-    the_call = union_all(select(new_call.c.id), select(calls.c.id).where(calls.c.call_sid == bindparam("call_sid")))
-    the_call = the_call.cte("the_call")
-    logged = select(the_call.c.id, *(bindparam(f"event_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS))
-    return (pg_insert(events).from_select(["call_id", *_EVENT_COLUMNS], logged.limit(1))
-            .on_conflict_do_nothing(index_elements=["call_id", "key"]))
-
-
-_CALL_COLUMNS = ("call_sid", "status", "from_raw", "from_e164", "caller_withheld", "caller_country", "to_number",
-                 "province_code", "province_source", "province_candidates", "language", "ivr_path", "started_at")
-_EVENT_COLUMNS = ("key", "kind", "params", "received_at")
 
 
 def queue_case(session: Session, call: Call) -> list[str]:
