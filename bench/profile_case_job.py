@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""P3 diagnosis: what one `open_case` job costs in a forked child of the worker's preloaded parent.
+
+Not a benchmark (no RQ, no ratio): it sets up P3's schema, mock Twilio and Redis as
+`bench/p3_worker_throughput.py` does, queues `--calls` calls through the webhook's path, runs
+`workers.__main__.preload()` in this process and then, per call, forks a child that runs
+`workers.jobs.open_case(call_id)` (its level-1 SMS included) and exits, as an RQ work horse would.
+Per child it prints the CPU (from `wait4`, so robust to a busy neighbour), the wall time, the SQL
+statements it executed, how many of them SQLAlchemy had to compile (a miss in any compiled cache)
+and how many PostgreSQL connections it opened. `--profile N` runs N more calls under cProfile in
+one child and prints the top of the listing.
+
+    .venv/bin/python bench/profile_case_job.py --calls 20
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import lease  # noqa: E402
+from bench.p1_voice_incoming import fresh_schema  # noqa: E402
+from bench.p2_escalation_latency import Proc, app_env, free_port  # noqa: E402
+from bench.p3_worker_throughput import DATABASE_URL, SCHEMA, flask, queue_calls, real_looking_contacts, start_mock  # noqa: E402
+
+
+def instrument(engine) -> dict:
+    """Count, in this process: statements executed, compilations (cache misses) and new connections."""
+    from sqlalchemy import event
+    from sqlalchemy.sql import compiler
+
+    counts = {"statements": 0, "compiled": 0, "connects": 0}
+    echo = os.environ.get("PROBE_ECHO")
+    original = compiler.Compiled.__init__
+
+    def counting_init(self, *args, **kwargs):
+        counts["compiled"] += 1
+        original(self, *args, **kwargs)
+
+    compiler.Compiled.__init__ = counting_init
+    def executed(_conn, _cursor, statement, *_args):
+        counts["statements"] += 1
+        if echo:
+            print("   SQL", " ".join(statement.split())[:150], file=sys.stderr)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(engine, "connect", lambda *a: counts.__setitem__("connects", counts["connects"] + 1))
+    return counts
+
+
+def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> None:
+    from workers.jobs import open_case
+
+    for key in counts:
+        counts[key] = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    from workers.db import release
+
+    for call_id in call_ids:
+        open_case(call_id)
+    release()  # as HotlineWorker.perform_job does at the end of a job
+    if profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+    out = {**counts, "wall": time.perf_counter() - started, "cpu_in_job": time.process_time() - cpu}
+    os.write(write_fd, json.dumps(out).encode())
+
+
+def fork_one(call_ids: list[int], counts: dict, profile: bool = False) -> dict:
+    read_fd, write_fd = os.pipe()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_fd)
+            child(call_ids, counts, write_fd, profile)
+        except BaseException:  # noqa: BLE001
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    data = b""
+    while chunk := os.read(read_fd, 65536):
+        data += chunk
+    os.close(read_fd)
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        raise SystemExit(f"child failed with status {status}")
+    result = json.loads(data)
+    result.update(cpu=usage.ru_utime + usage.ru_stime, fork_wall=time.perf_counter() - started)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--profile", type=int, default=0, help="also run N calls under cProfile in one child")
+    parser.add_argument("--keep", action="store_true", help="keep the schema")
+    args = parser.parse_args()
+
+    from redis import Redis
+
+    work = Path(tempfile.mkdtemp(prefix="p3-probe-"))
+    redis_db = lease.claim()
+    if redis_db is None:
+        raise SystemExit("no free Redis database")
+    redis_url = f"redis://127.0.0.1:6379/{redis_db}"
+    redis = Redis.from_url(redis_url)
+    procs: list[Proc] = []
+    try:
+        mock_url = start_mock(work, procs)
+        (work / "spool").mkdir()
+        env = {**app_env(mock_url, work / "spool", free_port(), redis_url), "DATABASE_URL": DATABASE_URL}
+        fresh_schema(env, SCHEMA)
+        flask(env, "centres", "load")
+        real_looking_contacts()
+        call_ids = queue_calls(env, args.calls + args.profile, random.Random(3), redis)
+        redis.flushdb()
+        os.environ.clear()
+        os.environ.update(env)
+
+        import logging
+
+        logging.basicConfig(level=logging.INFO)
+        logging.getLogger("twilio").setLevel(logging.WARNING)
+        from workers.__main__ import preload
+        from workers.db import sessions
+
+        started = time.process_time()
+        preload()
+        print(f"preload: {1000 * (time.process_time() - started):.0f} ms CPU")
+        counts = instrument(sessions().kw["bind"])
+        results = [fork_one([call_id], counts) for call_id in call_ids[:args.calls]]
+        keys = ["cpu", "cpu_in_job", "wall", "fork_wall"]
+        print(f"{len(results)} open_case jobs, each in its own forked child; medians (min-max):")
+        for key in keys:
+            values = [1000 * r[key] for r in results]
+            print(f"  {key:11} {statistics.median(values):7.1f} ms ({min(values):.1f}-{max(values):.1f})")
+        for key in ("statements", "compiled", "connects"):
+            values = [r[key] for r in results]
+            print(f"  {key:11} {statistics.median(values):7.1f}    ({min(values)}-{max(values)})")
+        if args.profile:
+            fork_one(call_ids[args.calls:], counts, profile=True)
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        lease.release(redis_db, flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            import psycopg
+
+            from bench.p1_voice_incoming import PG_ADMIN_URL
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
