@@ -10,6 +10,9 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
+from sqlalchemy import case as sql_case
+from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from models import Case, Escalation, Message, utcnow
 from models.phones import mask
@@ -91,19 +94,29 @@ def check_acknowledged(case_id: int, level: int, run: int = 0) -> None:
 
 def send_escalation(escalation_id: int) -> None:
     """One SMS to one contact; a transient Twilio error raises (RQ retries), a permanent one fails over."""
+    _send(escalation_id)
+
+
+def _send(escalation_id: int, claim: bool = False) -> bool:
+    """send_escalation; with `claim`, first take its outbox item, in the same transaction as the attempt's
+    'sending' (a job run in this horse rather than by RQ). True when the item is done, False when another
+    run has it."""
     from . import sms
 
     config = runtime.config()
+    job_id = ladder.sms_job_id(escalation_id)
     with sessions().begin() as session:
-        attempt = session.get(Escalation, escalation_id)
+        if claim and not outbox.claim(session, job_id):
+            return False  # done already, or another run has it
+        attempt = session.get(Escalation, escalation_id, options=[joinedload(Escalation.case), joinedload(Escalation.contact)])
         case, contact = attempt.case, attempt.contact
         if attempt.status not in ("pending", "sending"):
-            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
-            return
+            outbox.mark_done(session, job_id)
+            return True
         if case.status not in ("new", "escalating"):
             attempt.status = "cancelled"
-            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
-            return
+            outbox.mark_done(session, job_id)
+            return True
         interrupted = attempt.status == "sending"  # an earlier run died or timed out mid-send
         attempt.status = "sending"
         body = escalation_sms(case, _district(case), config.PUBLIC_BASE_URL)
@@ -119,21 +132,23 @@ def send_escalation(escalation_id: int) -> None:
             if error.number_unreachable:
                 attempt.contact.unreachable_reason = f"Twilio {error.code}: {error.message}"[:120]
             job_ids = ladder.fail_over(session, config, attempt)
-            outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+            outbox.mark_done(session, job_id)
         log.warning("escalation=%s to %s failed for good (%s)", escalation_id, mask(to), error.code,
                     extra={"case": reference})
         _after_commit(job_ids)
-        return
+        return True
     with sessions().begin() as session:
-        attempt = session.get(Escalation, escalation_id)
-        attempt.message_sid, attempt.sent_at = sent.sid, utcnow()
-        if attempt.status == "sending":
-            attempt.status = "sent"
+        # 'sent' only from 'sending': a status callback or an acknowledgement may have moved it on meanwhile.
+        session.execute(update(Escalation).where(Escalation.id == escalation_id)
+                        .values(message_sid=sent.sid, sent_at=utcnow(),
+                                status=sql_case((Escalation.status == "sending", "sent"), else_=Escalation.status))
+                        .execution_options(synchronize_session=False))
         session.add(Message(direction="out", sid=sent.sid, to_number=to, from_number=config.TWILIO_FROM_NUMBER,
                             body=body, status=sent.status, dry_run=sent.dry_run, escalation_id=escalation_id,
                             case_id=case_id, created_at=utcnow()))
-        outbox.mark_done(session, ladder.sms_job_id(escalation_id))
+        outbox.mark_done(session, job_id)
     log.info("escalation=%s sms %s to %s", escalation_id, sent.sid, mask(to), extra={"case": reference})
+    return True
 
 
 def _district(case: Case) -> str | None:
@@ -146,11 +161,10 @@ def _district(case: Case) -> str | None:
 def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | None = None, due=None,
                   run: int = 0) -> None:
     """Send this step's SMS now, enqueue what is left and the SLA check; anything lost here the relay sweeps."""
-    for job_id in job_ids:
-        _send_now(job_id)
+    done = {job_id for job_id in job_ids if _send_now(job_id)}
     redis = runtime.redis()
     with sessions()() as session:
-        outbox.dispatch(session, redis, job_ids)
+        outbox.dispatch(session, redis, [job_id for job_id in job_ids if job_id not in done])
     if due is None or redis is None:
         return
     try:
@@ -164,19 +178,18 @@ def _after_commit(job_ids: list[str], case_id: int | None = None, level: int | N
         log.warning("SLA check for case=%s level=%s not scheduled (%s); the relay will catch it", case_id, level, error)
 
 
-def _send_now(job_id: str) -> None:
+def _send_now(job_id: str) -> bool:
     """Run a committed SMS item in this work horse: RQ would fork a new one for it, which takes longer
-    than the SMS itself. Whatever fails here stays in the outbox and goes through the queue (with Retry)."""
+    than the SMS itself. Whatever fails here stays in the outbox and goes through the queue (with Retry).
+    True when the item is done."""
     escalation_id = ladder.escalation_of(job_id)
     if escalation_id is None:
-        return
-    with sessions().begin() as session:
-        if not outbox.claim(session, job_id):
-            return  # done already, or another run has it
+        return False
     try:
-        send_escalation(escalation_id)
+        return _send(escalation_id, claim=True)
     except Exception as error:  # noqa: BLE001 - any failure leaves the item to the queue's retries
         log.warning("escalation=%s not sent at once (%s); queued with retries", escalation_id, type(error).__name__)
+        return False
 
 
 def enqueue_overdue_checks(session, redis, grace: int = 30) -> int:
