@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -58,9 +59,40 @@ def instrument(engine) -> dict:
     return counts
 
 
+TIMED = [("workers.sms", "send"), ("rq.queue", "Queue.enqueue_in"), ("workers.outbox", "dispatch"),
+         ("workers.jobs", "_send"), ("sqlalchemy.orm.session", "Session.commit"),
+         ("sqlalchemy.orm.session", "Session.execute"), ("sqlalchemy.pool.base", "Pool.connect"),
+         ("workers.escalation", "start_level"), ("workers.jobs", "escalation_sms"), ("workers.jobs", "_district")]
+
+
+def timers(counts: dict) -> None:
+    """Wall time spent in each of TIMED (nested ones counted in both)."""
+    import importlib
+
+    for module_name, path in TIMED:
+        owner = importlib.import_module(module_name)
+        *outer, name = path.split(".")
+        for part in outer:
+            owner = getattr(owner, part)
+        original, key, fault_key = getattr(owner, name), f"ms {path}", f"faults {path}"
+        counts[key] = counts[fault_key] = 0
+
+        def timed(*args, __original=original, __key=key, __fault_key=fault_key, **kwargs):
+            started, faults = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                counts[__key] += 1000 * (time.perf_counter() - started)
+                counts[__fault_key] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+
+        setattr(owner, name, timed)
+
+
 def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> None:
     from workers.jobs import open_case
 
+    if os.environ.get("PROBE_TIMERS"):
+        timers(counts)
     for key in counts:
         counts[key] = 0
     started, cpu = time.perf_counter(), time.process_time()
@@ -72,9 +104,18 @@ def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> No
         profiler.enable()
     from workers.db import release
 
+    import resource
+
+    per_call, faults = [], []
     for call_id in call_ids:
+        cpu_before, faults_before = time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         open_case(call_id)
+        per_call.append(1000 * (time.process_time() - cpu_before))
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before)
     release()  # as HotlineWorker.perform_job does at the end of a job
+    if len(call_ids) > 1:
+        print("CPU ms per job in one child:", " ".join(f"{ms:.1f}" for ms in per_call), file=sys.stderr)
+        print("minor faults per job in one child:", " ".join(str(n) for n in faults), file=sys.stderr)
     if profile:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
@@ -107,7 +148,8 @@ def fork_one(call_ids: list[int], counts: dict, profile: bool = False) -> dict:
     if status != 0:
         raise SystemExit(f"child failed with status {status}")
     result = json.loads(data)
-    result.update(cpu=usage.ru_utime + usage.ru_stime, fork_wall=time.perf_counter() - started)
+    result.update(cpu=usage.ru_utime + usage.ru_stime, fork_wall=time.perf_counter() - started,
+                  sys_cpu=usage.ru_stime, minor_faults=usage.ru_minflt)
     return result
 
 
@@ -115,6 +157,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--profile", type=int, default=0, help="also run N calls under cProfile in one child")
+    parser.add_argument("--same-child", type=int, default=0,
+                        help="also run N more calls one after the other in ONE child (CPU per job: the first against the rest)")
     parser.add_argument("--keep", action="store_true", help="keep the schema")
     args = parser.parse_args()
 
@@ -134,7 +178,7 @@ def main() -> int:
         fresh_schema(env, SCHEMA)
         flask(env, "centres", "load")
         real_looking_contacts()
-        call_ids = queue_calls(env, args.calls + args.profile, random.Random(3), redis)
+        call_ids = queue_calls(env, args.calls + args.profile + args.same_child, random.Random(3), redis)
         redis.flushdb()
         os.environ.clear()
         os.environ.update(env)
@@ -150,17 +194,22 @@ def main() -> int:
         preload()
         print(f"preload: {1000 * (time.process_time() - started):.0f} ms CPU")
         counts = instrument(sessions().kw["bind"])
+        empty = [fork_one([], counts) for _ in range(5)]
+        print("an empty child (fork, exit): CPU ms", " ".join(f"{1000 * r['cpu']:.1f}" for r in empty),
+              "minor faults", " ".join(str(r["minor_faults"]) for r in empty))
         results = [fork_one([call_id], counts) for call_id in call_ids[:args.calls]]
-        keys = ["cpu", "cpu_in_job", "wall", "fork_wall"]
+        keys = ["cpu", "sys_cpu", "cpu_in_job", "wall", "fork_wall"]
         print(f"{len(results)} open_case jobs, each in its own forked child; medians (min-max):")
         for key in keys:
             values = [1000 * r[key] for r in results]
             print(f"  {key:11} {statistics.median(values):7.1f} ms ({min(values):.1f}-{max(values):.1f})")
-        for key in ("statements", "compiled", "connects"):
+        for key in [k for k in results[0] if k not in keys and k not in ("wall", "cpu_in_job")]:
             values = [r[key] for r in results]
             print(f"  {key:11} {statistics.median(values):7.1f}    ({min(values)}-{max(values)})")
+        if args.same_child:
+            fork_one(call_ids[args.calls:args.calls + args.same_child], counts)
         if args.profile:
-            fork_one(call_ids[args.calls:], counts, profile=True)
+            fork_one(call_ids[args.calls + args.same_child:], counts, profile=True)
     finally:
         for proc in reversed(procs):
             proc.stop()
