@@ -124,3 +124,14 @@ def test_the_warm_up_skips_sqlite_and_survives_a_database_that_is_down(sqlite_ur
     with caplog.at_level(logging.WARNING):
         assert warm_up(down) == 0
     assert "not warmed up" in caplog.text
+
+
+def test_the_twilio_client_is_kept_per_process():
+    from types import SimpleNamespace
+
+    cfg = SimpleNamespace(TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_AUTH_TOKEN="2" * 32,
+                          TWILIO_API_BASE_URL="http://127.0.0.1:9")
+    first = sms.twilio_client(cfg)
+    assert sms.twilio_client(cfg) is first  # a job's second SMS reuses the first one's connection
+    assert in_child(lambda: [sms.twilio_client(cfg) is first, sms.twilio_client(cfg) is sms.twilio_client(cfg)]) == [
+        False, True]  # a horse builds its own, never its parent's sockets
