@@ -5,12 +5,16 @@ Not a benchmark (no RQ, no ratio): it sets up P3's schema, mock Twilio and Redis
 `bench/p3_worker_throughput.py` does, queues `--calls` calls through the webhook's path, runs
 `workers.__main__.preload()` in this process and then, per call, forks a child that runs
 `workers.jobs.open_case(call_id)` (its level-1 SMS included) and exits, as an RQ work horse would.
-Per child it prints the CPU (from `wait4`, so robust to a busy neighbour), the wall time, the SQL
-statements it executed, how many of them SQLAlchemy had to compile (a miss in any compiled cache)
-and how many PostgreSQL connections it opened. `--profile N` runs N more calls under cProfile in
-one child and prints the top of the listing.
+Per child it prints the CPU and minor page faults (from `wait4`, so robust to a busy neighbour),
+the wall time, the SQL statements it executed, how many of them SQLAlchemy had to compile (a miss in
+any compiled cache), how many PostgreSQL connections it opened, and PostgreSQL's CPU per job.
+An empty child (fork and exit) is measured first, for comparison. `--same-child N` runs N more calls
+one after the other in one child (what a job costs once the process is warm); `--profile N` runs N
+more under cProfile in one child (`--profile 1`: a first job; PROFILE_SORT=tottime to sort by own
+time). PROBE_TIMERS=1 adds the wall time and page faults spent in the functions listed in TIMED,
+PROBE_ECHO=1 prints each statement.
 
-    .venv/bin/python bench/profile_case_job.py --calls 20
+    .venv/bin/python bench/profile_case_job.py --calls 20 [--same-child 10] [--profile 1]
 """
 from __future__ import annotations
 
@@ -32,7 +36,9 @@ sys.path.insert(0, str(ROOT))
 from bench import lease  # noqa: E402
 from bench.p1_voice_incoming import fresh_schema  # noqa: E402
 from bench.p2_escalation_latency import Proc, app_env, free_port  # noqa: E402
-from bench.p3_worker_throughput import DATABASE_URL, SCHEMA, flask, queue_calls, real_looking_contacts, start_mock  # noqa: E402
+from bench.p1_voice_incoming import CLK_TCK  # noqa: E402
+from bench.p3_worker_throughput import (DATABASE_URL, SCHEMA, flask, postgres_ticks, queue_calls,  # noqa: E402
+                                        real_looking_contacts, start_mock)
 
 
 def instrument(engine) -> dict:
@@ -59,10 +65,12 @@ def instrument(engine) -> dict:
     return counts
 
 
-TIMED = [("workers.sms", "send"), ("rq.queue", "Queue.enqueue_in"), ("workers.outbox", "dispatch"),
-         ("workers.jobs", "_send"), ("sqlalchemy.orm.session", "Session.commit"),
-         ("sqlalchemy.orm.session", "Session.execute"), ("sqlalchemy.pool.base", "Pool.connect"),
-         ("workers.escalation", "start_level"), ("workers.jobs", "escalation_sms"), ("workers.jobs", "_district")]
+TIMED = [("workers.sms", "send"), ("rq.queue", "Queue.enqueue_in"), ("workers.jobs", "_after_commit"),
+         ("workers.jobs", "_deliver"), ("workers.jobs", "_take"), ("workers.jobs", "open_case_for_call"),
+         ("sqlalchemy.orm.session", "SessionTransaction.commit"), ("sqlalchemy.orm.session", "Session.execute"),
+         ("sqlalchemy.pool.base", "Pool.connect"), ("workers.escalation", "start_level"), ("logging", "Logger._log"),
+         ("workers.runtime", "redis"), ("workers.escalation", "contacts_for"), ("workers.escalation", "insert_ignore"),
+         ("models.cases", "Case.move_to"), ("workers.outbox", "add"), ("workers.jobs", "escalation_sms"), ("sqlalchemy.orm.session", "Session.flush"), ("workers.jobs", "_district")]
 
 
 def timers(counts: dict) -> None:
@@ -93,6 +101,7 @@ def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> No
 
     if os.environ.get("PROBE_TIMERS"):
         timers(counts)
+
     for key in counts:
         counts[key] = 0
     started, cpu = time.perf_counter(), time.process_time()
@@ -197,7 +206,9 @@ def main() -> int:
         empty = [fork_one([], counts) for _ in range(5)]
         print("an empty child (fork, exit): CPU ms", " ".join(f"{1000 * r['cpu']:.1f}" for r in empty),
               "minor faults", " ".join(str(r["minor_faults"]) for r in empty))
+        pg_before = postgres_ticks()
         results = [fork_one([call_id], counts) for call_id in call_ids[:args.calls]]
+        pg_per_job = 1000 * (postgres_ticks() - pg_before) / CLK_TCK / max(len(results), 1)
         keys = ["cpu", "sys_cpu", "cpu_in_job", "wall", "fork_wall"]
         print(f"{len(results)} open_case jobs, each in its own forked child; medians (min-max):")
         for key in keys:
@@ -206,8 +217,12 @@ def main() -> int:
         for key in [k for k in results[0] if k not in keys and k not in ("wall", "cpu_in_job")]:
             values = [r[key] for r in results]
             print(f"  {key:11} {statistics.median(values):7.1f}    ({min(values)}-{max(values)})")
+        print(f"  PostgreSQL CPU per job (all backends, neighbours' included): {pg_per_job:.1f} ms")
         if args.same_child:
+            pg_before = postgres_ticks()
             fork_one(call_ids[args.calls:args.calls + args.same_child], counts)
+            print(f"  PostgreSQL CPU per job, {args.same_child} jobs on one connection: "
+                  f"{1000 * (postgres_ticks() - pg_before) / CLK_TCK / args.same_child:.1f} ms")
         if args.profile:
             fork_one(call_ids[args.calls + args.same_child:], counts, profile=True)
     finally:
