@@ -61,9 +61,12 @@ sessions.cache_clear = cache_clear  # type: ignore[attr-defined]  # as with the 
 
 def _forget_inherited() -> None:
     # In a forked child: new, empty pools; the parent's connections are neither used nor closed here
-    # (psycopg only ends a connection in the process that opened it).
+    # (psycopg only ends a connection in the process that opened it). Only where there is any: every
+    # RQ job runs in a child, and the worker's parent holds none (the warm-up closes its own).
     for engine in engines():
-        engine.dispose(close=False)
+        pool = engine.pool
+        if not isinstance(pool, NullPool) and (pool.checkedin() or pool.checkedout()):
+            engine.dispose(close=False)
 
 
 if hasattr(os, "register_at_fork"):
