@@ -46,7 +46,13 @@ def engines() -> list[Engine]:
 def release() -> None:
     """Close this process's pooled connections (a horse's job is over; the parent is about to fork)."""
     for engine in engines():
-        engine.dispose()
+        if _holds_connections(engine):
+            engine.dispose()
+
+
+def _holds_connections(engine: Engine) -> bool:
+    pool = engine.pool
+    return not isinstance(pool, NullPool) and bool(pool.checkedin() or pool.checkedout())
 
 
 def cache_clear() -> None:
@@ -64,8 +70,7 @@ def _forget_inherited() -> None:
     # (psycopg only ends a connection in the process that opened it). Only where there is any: every
     # RQ job runs in a child, and the worker's parent holds none (the warm-up closes its own).
     for engine in engines():
-        pool = engine.pool
-        if not isinstance(pool, NullPool) and (pool.checkedin() or pool.checkedout()):
+        if _holds_connections(engine):
             engine.dispose(close=False)
 
 
