@@ -1,6 +1,6 @@
 """Benchmark P3's worker: the app's `python -m workers`, in burst mode.
 
-The same Worker class (RQ's forking `rq.Worker`, a work horse per job), the same queues in the same
+The same Worker class (`HotlineWorker`, RQ's forking `rq.Worker`, a work horse per job), the same queues in the same
 order, the same JSONSerializer, the same logging and the same `workers.__main__.preload()`; only
 `work(burst=True)`, so it exits once the queues are empty. `bench.p3_noop` is imported here too, so
 the no-op baseline's horses find their job function loaded, as the app's find theirs.
@@ -15,12 +15,11 @@ import gc
 import logging
 import os
 
-from rq import Worker
 from rq.serializers import JSONSerializer
 
 import bench.p3_noop  # noqa: F401
 from hotline.config import Config
-from workers.__main__ import preload
+from workers.__main__ import HotlineWorker, preload
 from workers.queues import ALL, connect, queue
 
 
@@ -33,7 +32,7 @@ def main() -> None:
         gc.collect()
         gc.freeze()
     redis = connect(config.REDIS_URL)
-    worker = Worker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
+    worker = HotlineWorker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
     worker.work(burst=True, with_scheduler=True)
 
 

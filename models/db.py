@@ -70,8 +70,9 @@ def _ping_after_idle(engine: Engine) -> None:
     moments ago (every connection under load) was fine moments ago, and a ping is a round trip per
     request. One that fails its ping is replaced, as with pool_pre_ping."""
 
+    @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection, record):
+    def _checked_in(_dbapi_connection, record):  # a connection just made needs no ping either
         record.info["checked_in"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")

@@ -79,10 +79,10 @@ def start_level(session: Session, config, case: Case, level: int) -> list[str]:
         if escalation_id:
             outbox.add(session, "workers.jobs.send_escalation", [escalation_id], sms_job_id(escalation_id), SMS)
             job_ids.append(sms_job_id(escalation_id))
+    if case.status == "new":  # first: its lazy load of the transitions flushes, and the case's changes go in one UPDATE
+        case.move_to("escalating", "system", f"level {level}")
     case.level = max(case.level, level)
     case.sla_due_at = utcnow() + timedelta(seconds=window(config, case))
-    if case.status == "new":
-        case.move_to("escalating", "system", f"level {level}")
     return job_ids
 
 

@@ -7,6 +7,7 @@ and the masked number, never the body.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -127,7 +128,22 @@ def find_sent(config, to: str, body: str, since) -> Sent | None:
     return None
 
 
+_clients: dict[tuple, Client] = {}
+
+
 def twilio_client(config) -> Client:
+    """One client per process and account, so a job's second SMS reuses the first one's HTTPS connection.
+    Keyed by process id too: a forked work horse builds its own and never touches its parent's sockets."""
+    key = (os.getpid(), config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, config.TWILIO_API_BASE_URL, TIMEOUT)
+    client = _clients.get(key)
+    if client is None:
+        if len(_clients) >= 8:  # tests make many configurations; a worker has one
+            _clients.clear()
+        client = _clients[key] = _new_client(config)
+    return client
+
+
+def _new_client(config) -> Client:
     client = Client(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=TIMEOUT))
     if config.TWILIO_API_BASE_URL:
         client.api.base_url = config.TWILIO_API_BASE_URL.rstrip("/")  # the v2010 Api domain (Messages)
