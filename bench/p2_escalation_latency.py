@@ -14,7 +14,7 @@ when `--time-limit` runs out:
    Mai, 50) with ONE on-duty level-1 contact whose number is not a demo number, and the central centre;
 2. a mock of Twilio's Messages API (`bench/p2_fake_twilio.py`, its own process) that stamps
    each POST .../Messages.json with `time.time()` when it arrives;
-3. the web app with the Procfile's `web` command (gunicorn, 2 sync workers) and ONE
+3. the web app with the Procfile's `web` command (gunicorn, `WEB_CONCURRENCY=2` sync workers) and ONE
    `python -m workers` (RQ's forking Worker, scheduler on), all with HOTLINE_ENV=production
    and real-looking Twilio credentials, so the sender really calls the (mock) API.
 
@@ -927,7 +927,7 @@ def main() -> int:
         env_notes = [
             "Config: HOTLINE_ENV=production, real-looking Twilio credentials (so `workers/sms.py` really POSTs), "
             f"TWILIO_API_BASE_URL = the mock; one province centre ({PROVINCE}) with one on-duty level-1 contact; "
-            "gunicorn as in the Procfile (2 sync workers), ONE `python -m workers` (RQ forking Worker, scheduler on), "
+            "gunicorn as in the Procfile with WEB_CONCURRENCY=2 (sync workers), ONE `python -m workers` (RQ forking Worker, scheduler on), "
             f"PostgreSQL schema `{SCHEMA}`, Redis db {args.redis_db}; the caller is a Thai mobile (no province from the number), "
             f"postcode {POSTCODE}. {len(run.samples)} calls in all (warm-up included), {sent} SMS seen by the mock"
             + (f" ({counts['count']} stored, {counts['rejected']} rejected)" if counts else "")
