@@ -18,8 +18,10 @@ def init_app(app: Flask) -> None:
     app.extensions["sessions"] = make_sessionmaker(engine)
     if engine.dialect.name != "sqlite":
         # Its own small pool, in autocommit from the connect on: switching a pooled connection in and
-        # out of autocommit costs more CPU than the write it serves. A sync worker needs one.
-        app.extensions["autocommit"] = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=4)
+        # out of autocommit costs more CPU than the write it serves. A sync worker needs one; with no
+        # transaction ever open, there is nothing to roll back when a connection returns.
+        app.extensions["autocommit"] = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=4,
+                                                   pool_reset_on_return=None)
 
 
 def dispose(app: Flask) -> None:
