@@ -1,8 +1,8 @@
 """What each voice webhook writes, in the caller's transaction, and what the caller hears next.
 
-Every function takes a session and the webhook's form and is safe to run twice:
-the CallEvent's unique key turns a retried or replayed webhook into a no-op
-that still renders the same TwiML.
+Every function takes a session (`incoming`: a connection, see `models.new_calls`) and the
+webhook's form and is safe to run twice: the CallEvent's unique key turns a retried or
+replayed webhook into a no-op that still renders the same TwiML.
 """
 from __future__ import annotations
 
