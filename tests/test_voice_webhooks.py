@@ -184,9 +184,8 @@ def test_recorded_prompts_are_served_to_twilio(client, config):
     assert client.get("/voice/prompts/xx/welcome.mp3").status_code == 404
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the autocommit pool is PostgreSQL's
 def test_a_pooled_connection_that_dies_costs_one_spooled_webhook_then_a_new_one_is_used(app, twilio, db, config):
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("the autocommit pool of /voice/incoming is PostgreSQL's")
     twilio.post("/voice/incoming", call_params("CA" + "1" * 32))
     with db.get_bind().connect() as admin:  # the server ends the pooled connection, as a restart would
         admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
