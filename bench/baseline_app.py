@@ -8,14 +8,19 @@ Werkzeug's form parsing, Flask's dispatch and one HMAC-SHA1.
 Configured like the app, from the environment: TWILIO_AUTH_TOKEN, and
 PUBLIC_BASE_URL (when set, the URL Twilio signed is PUBLIC_BASE_URL + path).
 
+With BASELINE_STORES_CALLS=1 and DATABASE_URL (bench P1 `--floor`) the route also stores the call
+before answering, with the app's own one-statement write (`models.new_calls`) on a connection each
+process keeps open in autocommit: the least that any app which writes a call down before its caller
+hears anything adds to the bare route. No pool, no phone parsing, no hooks, no menu.
+
 `POST /api/v1/reports` (bench/api_reports.py) parses the JSON body and answers 201 with a
 static case, about the size of the app's answer: no token, no validation, no database.
 """
 from __future__ import annotations
 
-import os
-
 import json
+import os
+from datetime import datetime, timezone
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -23,6 +28,7 @@ from twilio.request_validator import RequestValidator
 app = Flask(__name__)
 validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
 PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/")
+STORES_CALLS = os.environ.get("BASELINE_STORES_CALLS") == "1"
 
 # Static, about the size and shape of the app's first menu (a <Gather> with spoken prompts).
 TWIML = (
@@ -46,7 +52,28 @@ def incoming():
     url = PUBLIC_BASE_URL + request.full_path.rstrip("?") if PUBLIC_BASE_URL else request.url
     if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", "")):
         abort(403)
+    if STORES_CALLS:
+        store(request.form)
     return Response(TWIML, mimetype="text/xml")
+
+
+_connection = None  # this process's, opened on its first call (gunicorn forks the workers first)
+
+
+def store(form) -> None:
+    global _connection
+    import psycopg
+
+    from models.new_calls import log_new_call
+
+    if _connection is None:
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    now = datetime.now(timezone.utc)
+    caller = form.get("From") or None
+    call = dict(call_sid=form["CallSid"], status="ringing", from_raw=caller, from_e164=caller, caller_withheld=False,
+                caller_country=None, to_number=form.get("To"), province_code=None, province_source=None,
+                province_candidates=[], language="th", ivr_path=[], started_at=now)
+    log_new_call(_connection, call, dict(key="incoming", kind="incoming", params=form.to_dict(), received_at=now))
 
 
 CREATED = json.dumps({

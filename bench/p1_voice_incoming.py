@@ -56,6 +56,7 @@ LUA = BENCH / "p1_wrk.lua"
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench"
+FLOOR_SCHEMA = "bench_floor"  # the floor server's own tables (--floor): it stores the same CallSids as the target
 REDIS_URL = "redis://127.0.0.1:6379/14"  # required by production config; /voice/incoming does not use it
 AUTH_TOKEN = "p1-bench-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://hotline.example.go.th"  # the URL Twilio signs (production sits behind a proxy)
@@ -111,8 +112,8 @@ class Form(dict):
 # --- database -------------------------------------------------------------------
 
 
-def database_url() -> str:
-    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{SCHEMA}"
+def database_url(schema: str = SCHEMA) -> str:
+    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
 
 
 def fresh_schema(env: dict, schema: str = SCHEMA) -> None:
@@ -125,21 +126,21 @@ def fresh_schema(env: dict, schema: str = SCHEMA) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def row_counts() -> dict[str, int]:
+def row_counts(schema: str = SCHEMA) -> dict[str, int]:
     """In one statement, so in one snapshot (a Call and its CallEvent commit together)."""
     import psycopg
 
     tables = ("calls", "call_events", "outbox")
-    query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {SCHEMA}.{t})" for t in tables)
+    query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {schema}.{t})" for t in tables)
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         return dict(zip(tables, conn.execute(query).fetchone()))
 
 
-def has_call(sid: str) -> bool:
+def has_call(sid: str, schema: str = SCHEMA) -> bool:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {SCHEMA}.calls c JOIN {SCHEMA}.call_events e ON e.call_id = c.id "
+        row = conn.execute(f"SELECT count(*) FROM {schema}.calls c JOIN {schema}.call_events e ON e.call_id = c.id "
                            "WHERE c.call_sid = %s AND e.kind = 'incoming'", (sid,)).fetchone()
         return row[0] == 1
 
@@ -263,7 +264,7 @@ def post(url: str, body: bytes, signature: str) -> tuple[int, bytes, str]:
         return error.code, error.read(), error.headers.get_content_type()
 
 
-def probe(server: Server, line: str, sid: str, check_db: bool) -> None:
+def probe(server: Server, line: str, sid: str, check_db: bool, schema: str = SCHEMA) -> None:
     """One signed call answers 200 TwiML (and is stored); the same call with a wrong signature is 403."""
     signature, body = line.rstrip("\n").split("\t")
     status, _, _ = post(server.base + PATH, body.encode(), signature[:-4] + "AAA=")
@@ -272,7 +273,7 @@ def probe(server: Server, line: str, sid: str, check_db: bool) -> None:
     status, answer, mimetype = post(server.base + PATH, body.encode(), signature)
     if status != 200 or mimetype != "text/xml" or ElementTree.fromstring(answer).tag != "Response":
         raise SystemExit(f"{server.name}: a signed request got {status} {mimetype}: {answer[:300]!r}\n{tail(server.log)}")
-    if check_db and not has_call(sid):
+    if check_db and not has_call(sid, schema):
         raise SystemExit(f"{server.name}: the signed call {sid} was answered but not stored\n{tail(server.log)}")
 
 
@@ -433,6 +434,9 @@ class Bench:
     def row_counts(self) -> dict[str, int]:
         return row_counts()
 
+    def counts_for(self, server: Server) -> dict[str, int]:
+        return row_counts(FLOOR_SCHEMA) if server.name == "floor" else self.row_counts()
+
     def run_wrk(self, server: Server, first: int, count: int, connections: int, duration: float, label: str) -> dict:
         return run_wrk(server, self.pool, first, count, connections, self.args.threads, duration, self.work, label)
 
@@ -450,8 +454,8 @@ class Bench:
         idle_busy = self.wait_for_quiet()
         rate = self.args.max_rate if not self.best[server.name] else min(self.args.max_rate, 1.6 * self.best[server.name] + 200)
         count = int(rate * duration) + connections
-        check_db = server.name == "target"
-        counts_before = self.row_counts() if check_db else None
+        check_db = server.name in ("target", "floor")
+        counts_before = self.counts_for(server) if check_db else None
         first = self.cursor[server.name]
         data = self.run_wrk(server, first, count, connections, duration, f"{server.name}-{label}")
         # With one wrk thread the calls are used in order; with more, each thread takes every n-th line.
@@ -459,7 +463,7 @@ class Bench:
         self.cursor[server.name] = first + used
         server.wait_idle()
         if check_db:
-            counts_after = self.row_counts()
+            counts_after = self.counts_for(server)
             data["rows"] = {t: counts_after[t] - counts_before[t] for t in counts_after}
         data["busy_before"] = round(idle_busy, 2)
         m = Measurement(server.name, connections, round_, data)
@@ -553,7 +557,7 @@ def report(measurements: list[Measurement], args, goals: bool = True) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in args.connections:
-        for name in ("baseline", "target"):
+        for name in ("baseline", "floor", "target"):
             ms = runs.get((name, c))
             if not ms:
                 continue
@@ -566,21 +570,22 @@ def report(measurements: list[Measurement], args, goals: bool = True) -> str:
                 f"| {sum(m.errors for m in ms)} | {cpu['wrk']:.2f} | {cpu['gunicorn']:.2f} | {cpu['postgres']:.2f} "
                 f"| {cpu['other']:.2f} | {median([m.cpu_ms('gunicorn') for m in ms]):.2f} + "
                 f"{median([m.cpu_ms('postgres') for m in ms]):.2f} |")
-    ratios_table = ["", "| conns | target/baseline req/s, per round | median ratio" + (" (goal >= 0.35)" if goals else "")
-                    + " | target p99 ms, median" + (" (goal < 50 ms at 64)" if goals else "") + " |",
-                    "|---:|---|---:|---:|"]
-    for c in args.connections:
-        base = {m.round: m for m in runs.get(("baseline", c), [])}
-        target = {m.round: m for m in runs.get(("target", c), [])}
-        ratios = [target[r].rps / base[r].rps for r in sorted(base) if r in target]
-        if not ratios:
-            continue
-        ratio = median(ratios)
-        p99 = median([m.ms("p99") for m in target.values()])
-        ratios_table.append(
-            f"| {c} | {', '.join(f'{r:.3f}' for r in ratios)} | {ratio:.3f}"
-            + ((" met" if ratio >= 0.35 else " MISSED") if goals else "")
-            + f" | {p99:.1f}" + (f" {'met' if p99 < 50 else 'MISSED'}" if goals and c == 64 else "") + " |")
+    ratios_table = ["", "| server | conns | server/baseline req/s, per round | median ratio" + (" (goal >= 0.35)" if goals else "")
+                    + " | p99 ms, median" + (" (goal < 50 ms at 64)" if goals else "") + " |",
+                    "|---|---:|---|---:|---:|"]
+    for name in ("target", "floor"):
+        for c in args.connections:
+            base = {m.round: m for m in runs.get(("baseline", c), [])}
+            server = {m.round: m for m in runs.get((name, c), [])}
+            ratios = [server[r].rps / base[r].rps for r in sorted(base) if r in server]
+            if not ratios:
+                continue
+            ratio = median(ratios)
+            p99 = median([m.ms("p99") for m in server.values()])
+            ratios_table.append(
+                f"| {name} | {c} | {', '.join(f'{r:.3f}' for r in ratios)} | {ratio:.3f}"
+                + ((" met" if ratio >= 0.35 else " MISSED") if goals else "")
+                + f" | {p99:.1f}" + (f" {'met' if p99 < 50 else 'MISSED'}" if goals and c == 64 else "") + " |")
     if len(ratios_table) > 3:
         lines += ratios_table
     disturbed = [f"{m.server} c={m.connections} round {m.round + 1} ({m.data['cpu_cores']['other']:.2f})"
@@ -611,12 +616,16 @@ def production_env(database: str, spool: Path, redis_url: str = REDIS_URL, **ext
     }
 
 
-def both_servers(env: dict, work: Path, workers: int | None, only: str | None) -> list[Server]:
-    """The bare baseline and the real app, each under the Procfile's web command (or just `only`)."""
+def both_servers(env: dict, work: Path, workers: int | None, only: str | None, floor: bool = False) -> list[Server]:
+    """The bare baseline and the real app, each under the Procfile's web command (or just `only`); with `floor`,
+    also the baseline that stores each call (bench/baseline_app.py), in a schema of its own."""
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     both = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),
             Server("target", TARGET_APP, env, work / "target.log")]
+    if floor:
+        both.append(Server("floor", BASELINE_APP, {**env, "BASELINE_STORES_CALLS": "1",
+                                                   "DATABASE_URL": database_url(FLOOR_SCHEMA)}, work / "floor.log"))
     return [server for server in both if only in (None, server.name)]
 
 def main() -> int:
@@ -635,7 +644,10 @@ def main() -> int:
     parser.add_argument("--quiet-wait", type=float, default=3,
                         help="seconds to wait before each run for the machine to be idle (default 3)")
     parser.add_argument("--seed", type=int, default=1300)
-    parser.add_argument("--only", choices=["baseline", "target"], help="run one server only")
+    parser.add_argument("--only", choices=["baseline", "target", "floor"], help="run one server only")
+    parser.add_argument("--floor", action="store_true",
+                        help="also load a third server: the baseline plus the app's one-statement write of each call, "
+                             "the least any app that stores a call before answering can cost (bench/baseline_app.py)")
     parser.add_argument("--json", type=Path, help="also write every run's raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (calls, logs, wrk output)")
     args = parser.parse_args()
@@ -645,7 +657,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="p1-"))
     spool = work / "spool"
     env = production_env(database_url(), spool)
-    servers = both_servers(env, work, args.workers, args.only)
+    servers = both_servers(env, work, args.workers, args.only, args.floor or args.only == "floor")
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
@@ -656,9 +668,10 @@ def main() -> int:
     try:
         print(f"P1: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {machine()}; app at {source_state()}", flush=True)
         print(f"P1: work directory {work}", flush=True)
-        if any(s.name == "target" for s in servers):
-            print(f"P1: fresh schema {SCHEMA!r} in {PG_ADMIN_URL}, alembic upgrade head", flush=True)
-            fresh_schema(env)
+        for schema, name in ((SCHEMA, "target"), (FLOOR_SCHEMA, "floor")):
+            if any(s.name == name for s in servers):
+                print(f"P1: fresh schema {schema!r} in {PG_ADMIN_URL}, alembic upgrade head", flush=True)
+                fresh_schema({**env, "DATABASE_URL": database_url(schema)}, schema)
         pool = Pool(work / "calls.tsv", args.seed)
         pool.ensure(1 + int(args.max_rate * (args.warmup or args.duration)) + max(args.connections))
         print(f"P1: signed {pool.lines} distinct incoming calls in {pool.signing_seconds:.1f} s "
@@ -669,7 +682,8 @@ def main() -> int:
         probe_line = pool.line(0)
         probe_sid = urllib.parse.parse_qs(probe_line.split("\t")[1])["CallSid"][0]
         for server in servers:
-            probe(server, probe_line, probe_sid, check_db=server.name == "target")
+            probe(server, probe_line, probe_sid, check_db=server.name in ("target", "floor"),
+                  schema=FLOOR_SCHEMA if server.name == "floor" else SCHEMA)
         measurements = Bench(servers, pool, args, work).measure()
     except KeyboardInterrupt:
         print("P1: interrupted", file=sys.stderr)

@@ -3,17 +3,11 @@
 The same Worker class (`HotlineWorker`, RQ's forking `rq.Worker`, a work horse per job), the same queues in the same
 order, the same JSONSerializer, the same logging and the same `workers.__main__.preload()`; only
 `work(burst=True)`, so it exits once the queues are empty. `bench.p3_noop` is imported here too, so
-the no-op baseline's horses find their job function loaded, as the app's find theirs.
-
-What-if, for diagnosis only (`P3_WHAT_IF=gc-freeze`, set by `p3_worker_throughput.py --what-if
-gc-freeze`): after the preload, `gc.collect(); gc.freeze()`, so the horses never walk the parent's
-objects in a full garbage collection (the app's worker does not do this).
+the baseline's (and the floor's) horses find their job functions loaded, as the app's find theirs.
 """
 from __future__ import annotations
 
-import gc
 import logging
-import os
 
 from rq.serializers import JSONSerializer
 
@@ -28,9 +22,6 @@ def main() -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     config = Config.from_env()
     preload()
-    if os.environ.get("P3_WHAT_IF") == "gc-freeze":
-        gc.collect()
-        gc.freeze()
     redis = connect(config.REDIS_URL)
     worker = HotlineWorker([queue(name, redis) for name in ALL], connection=redis, serializer=JSONSerializer)
     worker.work(burst=True, with_scheduler=True)

@@ -104,6 +104,63 @@ def start_mock(work: Path, procs: list[Proc]) -> str:
     return ready.read_text().strip()
 
 
+PGBOUNCER_ROLE = "p3_bench"  # --pgbouncer: the worker's role, with only row rights on the schema
+
+
+def start_pgbouncer(work: Path, procs: list[Proc]) -> str:
+    """A private PgBouncer (Debian's `pgbouncer`) in session mode in front of the machine's PostgreSQL: a work
+    horse's connection is then a cheap one to PgBouncer, and the PostgreSQL backend behind it, with its warm
+    caches, outlives the job. Returns the DATABASE_URL for the worker. It logs in as a role of its own whose
+    search_path is `bench_p3`: PgBouncer resets each backend it hands back (DISCARD ALL), and passes no options."""
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        raise SystemExit("pgbouncer is not installed: apt-get install -y pgbouncer")
+    home = work / "pgbouncer"
+    home.mkdir()
+    work.chmod(0o755)
+    home.chmod(0o777)  # it refuses to run as root: started as postgres (-u), it reads and writes here
+    port = free_port()
+    with db() as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (PGBOUNCER_ROLE,)).fetchone():
+            conn.execute(f"CREATE ROLE {PGBOUNCER_ROLE} LOGIN")
+        conn.execute(f"ALTER ROLE {PGBOUNCER_ROLE} SET search_path = {SCHEMA}")
+        conn.execute(f"GRANT USAGE ON SCHEMA {SCHEMA} TO {PGBOUNCER_ROLE}")
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {SCHEMA} TO {PGBOUNCER_ROLE}")
+        conn.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {PGBOUNCER_ROLE}")
+    (home / "users.txt").write_text(f'"{PGBOUNCER_ROLE}" ""\n')
+    (home / "pgbouncer.ini").write_text(f"""[databases]
+{SCHEMA} = host=127.0.0.1 port=5432 dbname=test user={PGBOUNCER_ROLE}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {home / "users.txt"}
+pool_mode = session
+default_pool_size = 4
+ignore_startup_parameters = extra_float_digits
+logfile = {home / "pgbouncer.log"}
+""")
+    user = ["-u", "postgres"] if os.geteuid() == 0 else []
+    proc = Proc("pgbouncer", [binary, *user, str(home / "pgbouncer.ini")], dict(os.environ), home / "stdout.log")
+    procs.append(proc)
+    proc.start()
+    url = f"postgresql://{PGBOUNCER_ROLE}@127.0.0.1:{port}/{SCHEMA}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            import psycopg
+
+            with psycopg.connect(url, connect_timeout=2) as conn:
+                if conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0:
+                    raise SystemExit(f"through PgBouncer the schema {SCHEMA} looks empty")
+            return url
+        except Exception as error:  # noqa: BLE001 - not up yet
+            if not proc.alive() or time.monotonic() > deadline:
+                raise SystemExit(f"pgbouncer did not start ({error}):\n{tail(home / 'pgbouncer.log')}")
+            time.sleep(0.1)
+
+
 def mock_count(url: str) -> int:
     return json.loads(http("GET", f"{url}/_bench/count")[1])["count"]
 
@@ -154,6 +211,19 @@ def queue_noops(n: int, redis, label: str) -> None:
     q = queue(DEFAULT, redis)
     for i in range(n):
         enqueue_once(q, "bench.p3_noop.noop", [], f"noop-{label}-{i}")
+
+
+FLOORS = {"floor": False, "floor-db": True}  # run name -> with a PostgreSQL connection (bench/p3_noop.py)
+
+
+def queue_floors(n: int, redis, label: str, with_database: bool) -> None:
+    from workers.outbox import enqueue_once
+    from workers.queues import DEFAULT, queue
+
+    q = queue(DEFAULT, redis)
+    for i in range(n):
+        enqueue_once(q, "bench.p3_noop.floor", [f"+6689{i:07d}", f"floor-check-{label}-{i}", with_database],
+                     f"floor-{label}-{i}")
 
 
 # --- one run -----------------------------------------------------------------------------------------
@@ -261,7 +331,8 @@ def log_problems(path: str) -> list[str]:
 
 def report(results: list[dict], args) -> str:
     lines = [
-        f"{args.rounds} round(s); each: {args.calls} calls (target) and {args.calls} no-op jobs (baseline), one burst "
+        f"{args.rounds} round(s); each: {args.calls} calls (target) and {args.calls} no-op jobs (baseline)"
+        + (f" and {args.calls} floor jobs of each kind" if args.floor else "") + ", one burst "
         "worker each. Rate = N / (last job's end - first job's start), RQ's timestamps. CPU in core-seconds per "
         "case (target) or per job (baseline); worker = the worker and its horses.",
         "",
@@ -275,7 +346,7 @@ def report(results: list[dict], args) -> str:
                      f"| {r['jobs'] / r['span']:.1f} | {r['worker_cpu']:.2f} | {r['postgres_cpu']:.2f} "
                      f"| {r['other_cpu']:.2f} | {1000 * r['worker_cpu'] / r['n']:.1f} |")
     header = False
-    for target in ("target", args.what_if):
+    for target in ("target", *FLOORS):
         ratios, job_ratios = [], []
         for round_ in range(args.rounds):
             pair = {r["run"]: r for r in results if r["round"] == round_}
@@ -290,7 +361,9 @@ def report(results: list[dict], args) -> str:
                       "| its jobs/s ÷ no-op jobs/s, median |", "|---|---|---:|---:|"]
             header = True
         ratio = statistics.median(ratios)
-        lines.append(f"| {'the app' if target == 'target' else 'what-if ' + target} "
+        name = {"target": "the app", "floor": "floor: one SMS + the SLA check",
+                "floor-db": "floor-db: the same + a new PostgreSQL connection"}[target]
+        lines.append(f"| {name} "
                      f"| {', '.join(f'{x:.3f}' for x in ratios)} | {ratio:.3f} {'met' if ratio >= GOAL else 'MISSED'} "
                      f"| {statistics.median(job_ratios):.3f} |")
     return "\n".join(lines)
@@ -304,9 +377,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="calls and no-op jobs before round 1, untimed (default 5)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--only", choices=["baseline", "target"], help="run one side only")
-    parser.add_argument("--what-if", choices=["gc-freeze"],
-                        help="also run the target with a what-if worker in each round (bench/p3_worker.py): "
-                             "gc-freeze = gc.collect(); gc.freeze() after the preload")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run, in each round, N floor jobs without and with a database connection "
+                             "(bench/p3_noop.py): the least any case job costs")
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="the worker connects through a private PgBouncer in session mode (docs/deploy.md)")
     parser.add_argument("--json", type=Path, help="also write every run's raw numbers here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs) and the schema")
     args = parser.parse_args()
@@ -339,7 +414,11 @@ def main() -> int:
         fresh_schema(env, SCHEMA)
         flask(env, "centres", "load")
         print(f"P3: {real_looking_contacts()} contacts given non-demo numbers", flush=True)
-        runs = [r for r in ("baseline", "target") if args.only in (None, r)] + ([args.what_if] if args.what_if else [])
+        worker_env = env
+        if args.pgbouncer:
+            worker_env = {**env, "DATABASE_URL": start_pgbouncer(work, procs)}
+            print(f"P3: the worker connects through PgBouncer: {worker_env['DATABASE_URL']}", flush=True)
+        runs = [r for r in ("baseline", "target") if args.only in (None, r)] + (list(FLOORS) if args.floor else [])
         plan = [(-1, run, args.warmup) for run in runs if args.warmup] + [
             (round_, run, args.calls) for round_ in range(args.rounds) for run in (runs if round_ % 2 == 0 else runs[::-1])]
         for round_, run, n in plan:
@@ -347,20 +426,28 @@ def main() -> int:
             lease.renew(redis_db)
             label = f"{run}-{'warmup' if round_ < 0 else f'r{round_ + 1}'}"
             sent_before = mock_count(mock_url)
-            calls = run != "baseline"
-            call_ids = queue_calls(env, n, rng, redis) if calls else queue_noops(n, redis, label)
+            calls = run == "target"
+            if calls:
+                call_ids = queue_calls(env, n, rng, redis)
+            elif run in FLOORS:
+                queue_floors(n, redis, label, FLOORS[run])
+            else:
+                queue_noops(n, redis, label)
             queued = sum(redis.llen(f"rq:queue:{q}") for q in ("urgent", "default", "sms"))
-            result = run_worker({**env, "P3_WHAT_IF": run} if run == args.what_if else env, work, label, procs)
+            result = run_worker(worker_env, work, label, procs)
             jobs, span, statuses = job_span(redis)
             if statuses.get("finished") != jobs or set(statuses) - {"finished", "scheduled"}:
                 problems.append(f"{label}: job statuses {statuses}")
             if calls:
                 problems += [f"{label}: {p}" for p in check_round(call_ids, mock_count(mock_url) - sent_before)]
             elif jobs != n:
-                problems.append(f"{label}: {jobs} no-op jobs finished of {n}")
+                problems.append(f"{label}: {jobs} {run} jobs finished of {n}")
+            elif run in FLOORS and (mock_count(mock_url) - sent_before, statuses.get("scheduled")) != (n, n):
+                problems.append(f"{label}: {mock_count(mock_url) - sent_before} SMS at the mock and "
+                                f"{statuses.get('scheduled')} checks scheduled for {n} floor jobs")
             problems += log_problems(result["log"])
             result.update(round=round_, run=run, n=n, jobs=jobs, span=span, queued=queued, statuses=statuses)
-            print(f"  {label:18} {n} {'calls' if calls else 'no-ops'} ({queued} queued, {jobs} jobs): "
+            print(f"  {label:18} {n} {'calls' if calls else run + ' jobs'} ({queued} queued, {jobs} jobs): "
                   f"span {span:6.2f} s, {n / span:6.1f}/s, {jobs / span:6.1f} jobs/s; wall {result['wall']:.2f} s; "
                   f"CPU s worker {result['worker_cpu']:.2f} postgres {result['postgres_cpu']:.2f} "
                   f"other {result['other_cpu']:.2f}", flush=True)
@@ -385,6 +472,8 @@ def main() -> int:
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            if args.pgbouncer:
+                conn.execute(f"DROP ROLE IF EXISTS {PGBOUNCER_ROLE}")
     if problems:
         print("\nP3: the numbers above are NOT valid:", *problems, sep="\n- ", file=sys.stderr)
         return 1
