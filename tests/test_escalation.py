@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, report, reply, run_jobs
 from models import Case, Escalation, Message, OutboxItem, utcnow
@@ -120,6 +120,26 @@ def test_an_unknown_sender_or_code_gets_a_polite_help_reply(ladder_env, db, send
     assert response.status_code == 200
     assert "ACK" in ElementTree.fromstring(response.data).find("Message").text
     assert the_case(db).status == "escalating"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # moves PostgreSQL's id sequence
+def test_an_ack_code_shared_with_an_older_settled_case_acknowledges_the_waiting_one(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "5"], postcode="50200")
+    run_jobs(redis)
+    older = the_case(db)
+    reply(twilio, DUTY_1, f"ACK {older.ack_code}", "SM" + "6" * 32)
+    db.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), :last)"), {"last": older.id + 9999})
+    db.commit()
+    report(twilio, "CA" + "d" * 32, ["1", "5"], postcode="50200")
+    run_jobs(redis)
+    db.expire_all()
+    newer = db.scalars(select(Case).where(Case.id != older.id)).one()
+    assert newer.ack_code == older.ack_code and newer.status == "escalating"
+    response = reply(twilio, DUTY_2, f"ACK {newer.ack_code}", "SM" + "7" * 32)
+    assert newer.reference in ElementTree.fromstring(response.data).find("Message").text
+    db.expire_all()
+    assert db.get(Case, newer.id).status == "acknowledged" and db.get(Case, newer.id).acknowledged_at is not None
 
 
 def test_a_retried_reply_acknowledges_and_answers_once(ladder_env, db):

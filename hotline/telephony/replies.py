@@ -58,7 +58,7 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
     if reply.case_id:
         cases = [c for c in cases if c.id == reply.case_id]
     elif reply.code:
-        cases = [c for c in cases if c.ack_code == reply.code]
+        cases = _waiting_first([c for c in cases if c.ack_code == reply.code])
     else:  # a bare "ACK" is clear only when one case waits for this sender
         cases = [c for c in cases if c.status in ("new", "escalating")]
     if len(cases) != 1:
@@ -68,6 +68,13 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
     if not ladder.acknowledge(session, case, contact):
         return Answer(f"1300: เคส {case.reference} มีผู้รับเรื่องแล้ว / {case.reference} was already acknowledged", case)
     return Answer(confirmation_sms(case), case, acknowledged=True)
+
+
+def _waiting_first(cases: list[Case]) -> list[Case]:
+    """ACK codes repeat every 10,000 cases, so a sender's old, settled case may share its code with one that
+    waits now: the waiting one is meant. Two waiting cases with one code still need the full reference."""
+    waiting = [c for c in cases if c.status in ("new", "escalating")]
+    return waiting or cases
 
 
 def _cases_escalated_to(session: Session, contact_ids: list[int]) -> list[Case]:
