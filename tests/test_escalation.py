@@ -142,6 +142,21 @@ def test_an_ack_code_shared_with_an_older_settled_case_acknowledges_the_waiting_
     assert db.get(Case, newer.id).status == "acknowledged" and db.get(Case, newer.id).acknowledged_at is not None
 
 
+def test_a_bare_ack_with_two_cases_waiting_asks_which_one_by_reference(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "5"], postcode="50200")
+    report(twilio, "CA" + "e" * 32, ["1", "2"], postcode="50200")
+    run_jobs(redis)
+    first, second = db.scalars(select(Case).order_by(Case.id)).all()
+    answer = ElementTree.fromstring(reply(twilio, DUTY_1, "ACK", "SM" + "8" * 32).data).find("Message").text
+    assert first.reference in answer and second.reference in answer
+    db.expire_all()
+    assert [c.status for c in db.scalars(select(Case).order_by(Case.id))] == ["escalating", "escalating"]
+    reply(twilio, DUTY_1, f"ACK {second.reference}", "SM" + "9" * 32)
+    db.expire_all()
+    assert [c.status for c in db.scalars(select(Case).order_by(Case.id))] == ["escalating", "acknowledged"]
+
+
 def test_a_retried_reply_acknowledges_and_answers_once(ladder_env, db):
     app, twilio, redis = ladder_env
     report(twilio, SID, ["1", "5"], postcode="50200")

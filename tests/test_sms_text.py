@@ -7,7 +7,7 @@ import geothai
 import pytest
 
 from hotline.ivr.menu import KINDS
-from workers.sms_text import HELP_SMS, KIND_TH, confirmation_sms, escalation_sms, segments
+from workers.sms_text import HELP_SMS, KIND_TH, confirmation_sms, escalation_sms, segments, several_cases_sms
 
 CONSOLE = "https://1300.m-society.go.th"
 
@@ -56,3 +56,4 @@ def test_every_kind_has_a_thai_label_and_replies_fit():
     assert set(KIND_TH) == set(KINDS)
     assert segments(HELP_SMS) <= 2
     assert segments(confirmation_sms(case(reference="1300-69-999999"))) <= 2
+    assert segments(several_cases_sms([case(reference="1300-69-999999")] * 5)) <= 2

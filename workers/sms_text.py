@@ -58,3 +58,9 @@ def confirmation_sms(case) -> str:
 
 
 HELP_SMS = "1300: ไม่พบเคสที่รอตอบรับ ตอบ ACK และรหัส 4 หลัก เช่น ACK 4821 / No open case: reply ACK + 4-digit code"
+
+
+def several_cases_sms(cases) -> str:
+    """A reply that fits more than one waiting case: which one? Their references only, as the escalation SMS had."""
+    references = ", ".join(case.reference for case in cases[:3])
+    return f"1300: ตรงกับหลายเคส ตอบ ACK + เลขเคส: {references} / Several cases match: reply ACK + reference"

@@ -16,7 +16,7 @@ from models.phones import read_caller
 from models.upsert import insert_ignore
 from workers import escalation as ladder
 from workers.sms import PERMANENT_CODES
-from workers.sms_text import HELP_SMS, confirmation_sms
+from workers.sms_text import HELP_SMS, confirmation_sms, several_cases_sms
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 KEYWORD = re.compile(r"\b(ack|ok)|รับ|โอเค")
@@ -61,7 +61,9 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
         cases = _waiting_first([c for c in cases if c.ack_code == reply.code])
     else:  # a bare "ACK" is clear only when one case waits for this sender
         cases = [c for c in cases if c.status in ("new", "escalating")]
-    if len(cases) != 1:
+    if len(cases) > 1:
+        return Answer(several_cases_sms(cases))
+    if not cases:
         return Answer(HELP_SMS)
     case = cases[0]
     contact = _contact_for(case, contacts)
