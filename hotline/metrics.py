@@ -53,7 +53,9 @@ def _count(response):
 
 
 def call_ended(call: Call) -> None:
-    """Count a call once, when its final status arrives: which branch of the menu it ended in."""
+    """Count a call once, when its final status arrives: which branch of the menu it ended in (not a trainer's)."""
+    if call.simulated:
+        return
     if call.urgency == "urgent":
         branch = "urgent"
     elif call.topic in ("trafficking", "other_help"):
@@ -115,13 +117,14 @@ class State:
         now = utcnow()
         with self.sessions() as session:
             live = session.scalar(select(func.count()).select_from(Call).where(
-                Call.status.not_in(FINAL_STATUSES), Call.started_at >= now - LIVE_WINDOW))
+                Call.status.not_in(FINAL_STATUSES), Call.started_at >= now - LIVE_WINDOW, Call.not_training()))
             pending, oldest = session.execute(select(func.count(), func.min(OutboxItem.created_at))
                                               .where(OutboxItem.status != "done")).one()
             sms = session.execute(select(Message.status, func.count()).where(Message.direction == "out")
                                   .group_by(Message.status)).all()
             waiting = session.execute(select(Case.level, func.count()).where(
-                Case.status.in_(["new", "escalating"]), Case.unacknowledged.is_(False)).group_by(Case.level)).all()
+                Case.status.in_(["new", "escalating"]), Case.unacknowledged.is_(False), Case.not_training())
+                .group_by(Case.level)).all()
             late = session.execute(select(Case.urgency, func.count()).where(
                 Case.status.in_(["new", "escalating"]), or_(Case.unacknowledged.is_(True), Case.sla_due_at < now))
                 .group_by(Case.urgency)).all()

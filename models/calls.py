@@ -74,6 +74,11 @@ class Call(Base):
         """A trainer's call from the console's IVR simulator: its case never pages a field team."""
         return is_simulated_call_sid(self.call_sid)
 
+    @classmethod
+    def not_training(cls):
+        """SQL: calls from real telephones. Counts and figures leave the IVR simulator's calls out."""
+        return cls.call_sid.not_like("CAsimulator%")
+
     def advance_status(self, status: str) -> None:
         if STATUS_ORDER.get(status, -1) >= STATUS_ORDER.get(self.status, -1):
             self.status = status

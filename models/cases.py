@@ -50,6 +50,11 @@ class Case(Base):
     transitions: Mapped[list["CaseTransition"]] = relationship(order_by="CaseTransition.id", cascade="all, delete-orphan")
     escalations: Mapped[list["Escalation"]] = relationship(order_by="Escalation.id", back_populates="case")
 
+    @classmethod
+    def not_training(cls):
+        """SQL: cases from real reports. Counts and figures leave the IVR simulator's cases out."""
+        return cls.source != "training"
+
     @property
     def ack_code(self) -> str:
         """The short code a field team replies with: the reference's last four digits."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hotline.simulator import Caller, Phone, client_post
-from ladder import run_jobs
+from ladder import report, run_jobs
 from models import Case, utcnow
 from support import AUTH_TOKEN, BASE_URL, call_params
 from workers.queues import SMS, queue
@@ -73,6 +73,23 @@ def test_values_move_as_a_call_becomes_a_case_and_its_sms(ladder_env, db):
     db.execute(update(Case).values(sla_due_at=utcnow() - timedelta(minutes=1)))
     db.commit()
     assert value(scrape(client), "hotline_cases_unacknowledged_late", urgency="normal") == 1
+
+
+def test_a_trainers_simulated_call_moves_no_value(ladder_env, db):
+    app, twilio, redis = ladder_env
+    app.config["HOTLINE"].METRICS_TOKEN = TOKEN
+    client = app.test_client()
+    before = scrape(client)
+    sid = "CAsimulator" + "a" * 24
+    twilio.post("/voice/incoming", call_params(sid))
+    assert value(scrape(client), "hotline_calls_in_progress") == 0
+    report(twilio, sid, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    assert db.scalars(select(Case)).one().source == "training"
+    after = scrape(client)
+    for name, labels in (("hotline_ivr_outcomes_total", dict(branch="trafficking", language="th")),
+                         ("hotline_escalations_open", dict(level="0")), ("hotline_calls_in_progress", {})):
+        assert value(after, name, **labels) == value(before, name, **labels), name
 
 
 def test_a_scrape_with_the_database_and_redis_down_still_answers(config):

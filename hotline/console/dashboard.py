@@ -26,7 +26,9 @@ SECTIONS = ("summary", "alerts", "in-progress", "open-cases", "recent-calls")
 def snapshot(now: datetime) -> dict:
     user, database = current_user(), db()
     start, end = day_bounds(today(now))
-    calls, cases = scoped_calls(select(Call), user), scoped_cases(select(Case), user)
+    # Trainers' simulated calls and their cases are not the hotline's work: not on the dashboard.
+    calls = scoped_calls(select(Call).where(Call.not_training()), user)
+    cases = scoped_cases(select(Case).where(Case.not_training()), user)
     open_cases = cases.where(Case.status.in_(OPEN_STATUSES))
     alerts = open_cases.where(Case.status.in_(["new", "escalating"]),
                               or_(Case.unacknowledged.is_(True), Case.sla_due_at < now))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form
 from wtforms.validators import Optional
 
-from models import utcnow
+from models import Call, Case, utcnow
 
 from . import bp
 from .access import current_user, db, requires, scoped_calls, scoped_cases
@@ -118,10 +118,13 @@ def build(unit: str, first: date, last: date) -> Report:
     size = len(spans)
     report = Report(unit, spans, {"period": unit, "date_from": first.isoformat(), "date_to": last.isoformat()})
     by_province, by_kind, by_language = (defaultdict(lambda: [0] * size) for _n in range(3))
-    for province, kind, index, count in case_counts(db(), lambda s: scoped_cases(s, user), spans):
+    # Trainers' simulated calls and their cases are left out of every figure.
+    cases = lambda s: scoped_cases(s.where(Case.not_training()), user)  # noqa: E731
+    calls = lambda s: scoped_calls(s.where(Call.not_training()), user)  # noqa: E731
+    for province, kind, index, count in case_counts(db(), cases, spans):
         by_province[province][index] += count
         by_kind[kind][index] += count
-    for language, index, count in call_counts(db(), lambda s: scoped_calls(s, user), spans):
+    for language, index, count in call_counts(db(), calls, spans):
         by_language[language][index] += count
     report.provinces = sorted((Row(k, province_label(k), v) for k, v in by_province.items()),
                               key=lambda r: (-r.total, r.key is None, r.label))
@@ -129,7 +132,7 @@ def build(unit: str, first: date, last: date) -> Report:
     report.languages = _rows(by_language, list(LANGUAGE), lambda k: say("language", k), size)
     report.map_counts = {r.key: r.total for r in report.provinces if r.key}
 
-    durations = ack_durations(db(), lambda s: scoped_cases(s, user), spans)
+    durations = ack_durations(db(), cases, spans)
     per_province, report.ack_all = spreads(durations, lambda r: r[0])
     per_level, _all = spreads(durations, lambda r: r[1])
     report.ack_provinces = sorted(((k, province_label(k), s) for k, s in per_province.items()),

@@ -52,6 +52,18 @@ def test_the_dashboard_shows_live_calls_todays_numbers_and_red_escalations(as_ro
     assert 'data-live-url="/console/live.json"' in page and 'data-poll="10"' in page
 
 
+def test_a_trainers_simulated_call_and_its_case_are_not_on_the_dashboard(as_role, db):
+    seed(db)
+    add_call(db, call_sid="CAsimulator" + "0" * 24, status="in-progress", started_at=NOW - timedelta(minutes=2))
+    add_case(db, "1300-69-000007", source="training")
+    with time_machine.travel(NOW, tick=False):
+        page = as_role("supervisor").get("/console/").get_data(as_text=True)
+    counts = page[page.index('class="counts"'):page.index("</dl>")]
+    for label, number in (("Calls in progress", 2), ("Calls today", 4), ("Cases today", 5), ("Open cases", 5)):
+        assert f"<dt>{label}</dt><dd>{number}</dd>" in counts, label
+    assert "1300-69-000007" not in page
+
+
 def test_the_live_endpoint_sends_sections_and_costs_a_304_when_nothing_changed(as_role, db):
     seed(db)
     with time_machine.travel(NOW, tick=False):

@@ -94,6 +94,18 @@ def test_cases_are_counted_per_province_and_kind_per_bangkok_week_with_totals(as
     assert kinds[-1] == ["Total", "2", "2", "3", "7"]
 
 
+def test_trainers_simulated_calls_and_their_cases_are_left_out(as_role, seeded):
+    tables = ("cases-per-province", "cases-per-kind", "calls-per-language", "ack-per-province", "ack-per-level")
+    before = {t: _table(_page(as_role("supervisor")), t) for t in tables}
+    case = add_case(seeded, source="training", province_code="50", category="slavery", created_at=utc(2026, 11, 5, 1),
+                    status="acknowledged")
+    case.acknowledged_at = utc(2026, 11, 5, 2)
+    seeded.commit()
+    add_call(seeded, call_sid="CAsimulator" + "0" * 24, language="lo", province_code="50", started_at=utc(2026, 11, 5, 1))
+    page = _page(as_role("supervisor"))
+    assert {t: _table(page, t) for t in tables} == before
+
+
 def test_months_put_the_same_cases_in_one_column(as_role, seeded):
     rows = _table(_page(as_role("admin"), "/console/reports?period=month&date_from=2026-11-01&date_to=2026-11-30"),
                   "cases-per-province")
