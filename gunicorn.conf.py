@@ -1,5 +1,6 @@
-"""gunicorn reads this file by itself (from the working directory): how many workers, and prometheus-client's
-multiprocess mode, so that /metrics adds up the request counters of every web worker, not only the one that answers."""
+"""gunicorn reads this file by itself (from the working directory): how many workers, prometheus-client's
+multiprocess mode, so that /metrics adds up the request counters of every web worker, not only the one that answers,
+and the places behind the API's locations, loaded once in the master."""
 import gc
 import os
 import shutil
@@ -20,6 +21,11 @@ def on_starting(server):
         shutil.rmtree(directory, ignore_errors=True)  # counters of a previous run are not this run's
         directory.mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    # Once, here, for every worker to inherit (shared, since nothing writes them), rather than by the
+    # worker that happens to answer the first API report with a location.
+    from models.places import load_points
+
+    load_points()
 
 
 def post_worker_init(worker):

@@ -52,6 +52,14 @@ def place_for_postcode(postcode: str) -> Place | None:
 THAILAND = (5.4, 20.6, 97.2, 105.8)  # south, north, west, east
 
 
+def load_points() -> None:
+    """Load what `province_for_point` reads now: on first use it takes 1-3 s (scipy and ~150k places), which
+    would stall the web worker that answers the first report with a location, and every request behind it."""
+    import reverse_geocode
+
+    reverse_geocode.get((13.75, 100.5))
+
+
 def province_for_point(latitude: float, longitude: float) -> str | None:
     """The province of the nearest populated place (GeoNames, offline), None outside Thailand.
 
