@@ -99,13 +99,15 @@ class CaseTransition(Base):
 
 
 class Escalation(Base):
-    """One SMS attempt: a case, a level, a contact. The unique key makes a re-run job harmless."""
+    """One SMS attempt: a case's ladder run, a level, a contact. The unique key makes a re-run job harmless; the
+    run lets a case moved away and back page its first centre again."""
 
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("case_id", "level", "contact_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "ladder_run", "level", "contact_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    ladder_run: Mapped[int] = mapped_column(Integer, default=0)  # the case's ladder_run when it was sent
     level: Mapped[int] = mapped_column(Integer)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     # pending -> sending -> sent -> delivered | undelivered | failed; acknowledged; cancelled; skipped

@@ -74,8 +74,9 @@ def start_level(session: Session, config, case: Case, level: int) -> list[str]:
         return []
     job_ids = []
     for contact in contacts:
-        escalation_id = insert_ignore(session, Escalation, ["case_id", "level", "contact_id"], case_id=case.id,
-                                      level=level, contact_id=contact.id, status="pending", created_at=utcnow())
+        escalation_id = insert_ignore(session, Escalation, ["case_id", "ladder_run", "level", "contact_id"],
+                                      case_id=case.id, ladder_run=case.ladder_run, level=level, contact_id=contact.id,
+                                      status="pending", created_at=utcnow())
         if escalation_id:
             outbox.add(session, "workers.jobs.send_escalation", [escalation_id], sms_job_id(escalation_id), SMS)
             job_ids.append(sms_job_id(escalation_id))
@@ -100,7 +101,8 @@ def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
     """An SMS failed for good: if nobody at its level can still answer, climb at once."""
     case = escalation.case
     alive = session.scalars(select(Escalation.id).where(
-        Escalation.case_id == case.id, Escalation.level == escalation.level, Escalation.status.in_(LIVE))).first()
+        Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == escalation.level,
+        Escalation.status.in_(LIVE))).first()
     if alive is not None:
         return []
     return climb(session, config, case, escalation.level)

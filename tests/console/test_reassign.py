@@ -142,5 +142,27 @@ def test_reassignment_texts_the_new_centre_at_level_1_and_never_the_old_one_agai
     assert db.scalars(select(OutboxItem).where(OutboxItem.status != "done")).all() == []
 
 
+def test_a_case_moved_away_and_back_pages_its_first_centre_again(ladder_env, db):
+    app, twilio, redis = ladder_env
+    _bangkok(db)
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    add_user(db, "somsri", "supervisor")
+    browser = Browser(app.test_client())
+    browser.login("somsri")
+    case = the_case(db)
+    for province in ("10", "50"):
+        assert browser.post(f"/console/cases/{case.id}/province", {"province": province}).status_code == 302
+        run_jobs(redis)
+    assert sent(db) == [DUTY_1, DUTY_2, BANGKOK_1, DUTY_1, DUTY_2]  # Chiang Mai's duty team hears of it again
+    case = the_case(db)
+    assert (case.centre.code, case.level, case.ladder_run) == ("50", 1, 2)
+    assert [(e.ladder_run, e.status) for e in case.escalations] == [
+        (0, "superseded"), (0, "superseded"), (1, "superseded"), (2, "sent"), (2, "sent")]
+    reply(twilio, DUTY_2, f"ACK {case.ack_code}", "SM" + "9" * 32)
+    case = the_case(db)
+    assert case.status == "acknowledged" and [e.status for e in case.escalations][-2:] == ["sent", "acknowledged"]
+
+
 def time_machine_travel(seconds: int):
     return time_machine.travel(utcnow() + timedelta(seconds=seconds), tick=True)
