@@ -38,7 +38,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     outcome: Mapped[str | None] = mapped_column(String(24))
     level: Mapped[int] = mapped_column(Integer, default=0)  # highest escalation level reached
-    ladder_run: Mapped[int] = mapped_column(Integer, default=0)  # +1 each reassignment: older SLA checks then do nothing
+    ladder_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # +1 each reassignment: older SLA checks then do nothing
     unacknowledged: Mapped[bool] = mapped_column(Boolean, default=False)  # the ladder ran out: red for supervisors
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -107,7 +107,7 @@ class Escalation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    ladder_run: Mapped[int] = mapped_column(Integer, default=0)  # the case's ladder_run when it was sent
+    ladder_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the case's ladder_run when it was sent
     level: Mapped[int] = mapped_column(Integer)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     # pending -> sending -> sent -> delivered | undelivered | failed; acknowledged; cancelled; skipped

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Float, case, func, literal, select
+from sqlalchemy import Float, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -98,13 +98,16 @@ def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None
 
     The level is the lowest escalation level whose SMS was answered with an ACK; None when the case was
     acknowledged in the console. One row per case: few enough to take the median in Python on both databases.
+    One join, grouped per case: with an aggregated subquery instead, PostgreSQL's generic plan for the
+    prepared statement (psycopg prepares it from the 5th run) guessed one case and re-ran the subquery for
+    each of them: minutes at 100,000 cases (bench/reports_queries.py).
     """
     start, end = utc(spans[0].start), utc(spans[-1].end)
-    in_range = (Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
-    acked = select(Escalation.case_id, func.min(Escalation.level).label("level")).join(Case, Case.id == Escalation.case_id) \
-        .where(Escalation.acknowledged_at.is_not(None), *in_range).group_by(Escalation.case_id).subquery()
-    statement = scoped(select(Case.province_code, acked.c.level, seconds_between(Case.created_at, Case.acknowledged_at))
-                       .outerjoin(acked, acked.c.case_id == Case.id).where(*in_range))
+    acked = Escalation.case_id == Case.id, Escalation.acknowledged_at.is_not(None)
+    statement = scoped(select(Case.province_code, func.min(Escalation.level), seconds_between(Case.created_at, Case.acknowledged_at))
+                       .outerjoin(Escalation, and_(*acked))
+                       .where(Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
+                       .group_by(Case.id, Case.province_code, Case.created_at, Case.acknowledged_at))
     return [(province, level, max(0.0, seconds)) for province, level, seconds in session.execute(statement)]
 
 
