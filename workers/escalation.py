@@ -100,6 +100,8 @@ def climb(session: Session, config, case: Case, from_level: int) -> list[str]:
 def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
     """An SMS failed for good: if nobody at its level can still answer, climb at once."""
     case = escalation.case
+    if escalation.ladder_run != case.ladder_run:
+        return []  # an SMS of the case's ladder before it moved: that ladder is over
     alive = session.scalars(select(Escalation.id).where(
         Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == escalation.level,
         Escalation.status.in_(LIVE))).first()
