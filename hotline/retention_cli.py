@@ -25,10 +25,10 @@ def retention_run(dry_run):
     """Apply the retention periods now (the relay also schedules this once a day)."""
     config = current_app.config["HOTLINE"]
     counts = periods.run(current_app.extensions["sessions"], config, dry_run=dry_run)
-    shown = {k: v for k, v in counts.items() if not (dry_run and k == "recordings_failed")}  # only a real run can fail
+    shown = {k: v for k, v in counts.items() if not (dry_run and k in periods.FAILED)}  # only a real run can fail
     click.echo(("would: " if dry_run else "done: ") + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in shown.items()))
-    if config.sms_dry_run and counts["recordings_deleted"]:
-        click.echo("no Twilio credentials: recordings are forgotten here, not deleted at Twilio")
+    if config.sms_dry_run and (counts["recordings_deleted"] or counts["numbers_blanked"]):
+        click.echo("no Twilio credentials: recordings and numbers are forgotten here, not deleted at Twilio")
 
 
 def _admin(session, username: str) -> User:

@@ -91,8 +91,12 @@ def erase(session: Session, held: Holdings, config, client=None) -> Erasure:
                 done.erased["recordings_deleted"] += 1
             else:
                 done.kept.append(f"call {call.id}: Twilio did not confirm deleting the voice message; run erase again")
-        retention.blank_number(call)
-        done.erased["numbers_blanked"] += 1
+        if retention.delete_at_twilio(client, retention.twilio_call_sid(call), "calls"):
+            retention.blank_number(call)
+            done.erased["numbers_blanked"] += 1
+        else:
+            done.kept.append(f"call {call.id}: Twilio did not confirm deleting its log of the call, which holds the "
+                             "number; run erase again")
         done.erased["notes_deleted"] += session.execute(
             delete(Annotation).where(Annotation.call_id == call.id, Annotation.case_id.is_(None)),
             execution_options={"synchronize_session": False}).rowcount

@@ -80,25 +80,30 @@ def add_report(session, case: Case, token_id: int, number: str = CALLER) -> Repo
 
 
 class Recordings:
-    """Twilio's Recordings API as `client.recordings(sid).delete()` sees it."""
+    """Twilio's Recordings and Calls APIs as `client.recordings(sid).delete()` and `client.calls(sid).delete()` see
+    them: `deleted` lists the recordings deleted, `calls_deleted` the call logs; `missing` and `failing` hold sids."""
 
     def __init__(self, missing=(), failing=()):
         self.deleted: list[str] = []
+        self.calls_deleted: list[str] = []
         self.missing, self.failing = set(missing), set(failing)
 
     def recordings(self, sid: str):
-        return _Recording(self, sid)
+        return _Deletable(self, "Recordings", sid, self.deleted)
+
+    def calls(self, sid: str):
+        return _Deletable(self, "Calls", sid, self.calls_deleted)
 
 
-class _Recording:
-    def __init__(self, api: Recordings, sid: str):
-        self.api, self.sid = api, sid
+class _Deletable:
+    def __init__(self, api: Recordings, resource: str, sid: str, deleted: list[str]):
+        self.api, self.resource, self.sid, self.deleted = api, resource, sid, deleted
 
     def delete(self) -> bool:
-        uri = f"/2010-04-01/Accounts/AC0/Recordings/{self.sid}.json"
+        uri = f"/2010-04-01/Accounts/AC0/{self.resource}/{self.sid}.json"
         if self.sid in self.api.failing:
             raise TwilioRestException(503, uri, "Service unavailable", method="DELETE")
         if self.sid in self.api.missing:
             raise TwilioRestException(404, uri, "The requested resource was not found", code=20404, method="DELETE")
-        self.api.deleted.append(self.sid)
+        self.deleted.append(self.sid)
         return True

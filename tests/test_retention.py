@@ -146,6 +146,23 @@ def test_twilio_404_counts_as_deleted_and_a_failure_is_tried_again_next_run(app,
     assert twilio.deleted == [failing.recording_sid]
 
 
+def test_a_number_goes_with_twilios_log_of_the_call_and_stays_while_twilio_keeps_it(app, db):
+    with travel(0):
+        kept, failing, trainer = add_call(db), add_call(db), add_call(db, call_sid="CAsimulator" + "0" * 24)
+    twilio = Recordings(failing={failing.call_sid})
+    with travel(31):
+        counts = run(app, client=twilio)
+    assert (counts["numbers_blanked"], counts["numbers_failed"]) == (2, 1)
+    assert twilio.calls_deleted == [kept.call_sid]  # the simulator's call never reached Twilio
+    assert fresh(db, kept).from_e164 is None and fresh(db, trainer).from_e164 is None
+    assert fresh(db, failing).from_e164 == CALLER
+    twilio.failing.clear()
+    with travel(32):
+        counts = run(app, client=twilio)
+    assert (counts["numbers_blanked"], counts["numbers_failed"]) == (1, 0) and fresh(db, failing).from_e164 is None
+    assert twilio.calls_deleted == [kept.call_sid, failing.call_sid]
+
+
 def test_flask_retention_run_without_twilio_credentials_blanks_the_database_only(app, db):
     with travel(0):
         call = add_call(db)

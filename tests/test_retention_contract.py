@@ -1,4 +1,4 @@
-"""Deleting a recording at Twilio, as the retention run does it: the official client's request checked
+"""Deleting a recording (and a call's log) at Twilio, as the retention run does it: the official client's request checked
 against Twilio's own OpenAPI description (Prism), and Twilio's 404 and 5xx answers (a tiny fake)."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workers import retention, sms
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 RECORDING = "RE" + "fedcba9876543210" * 2
+CALL = "CA" + "0123456789abcdef" * 2
 
 
 def config(base_url: str) -> Config:
@@ -35,6 +36,8 @@ def test_the_delete_request_is_the_one_twilio_describes(prism_url):
     assert retention.delete_at_twilio(client, RECORDING) is True
     assert client.http_client._test_only_last_response.status_code == 204
     assert retention.delete_at_twilio(client, "RE-not-a-recording-sid") is False  # Prism refuses what Twilio would
+    assert retention.delete_at_twilio(client, CALL, "calls") is True  # the call's log, with the caller's number
+    assert client.http_client._test_only_last_response.status_code == 204
 
 
 @pytest.fixture

@@ -91,9 +91,22 @@ def test_erase_after_the_case_closed_deletes_the_recording_at_twilio_and_keeps_t
     db.commit()
     assert done.erased["numbers_blanked"] == 2 and done.erased["recordings_deleted"] == 2
     assert twilio.deleted == [kept]  # the other was gone already (404)
+    assert sorted(twilio.calls_deleted) == sorted([helped.call_sid, reported.call_sid])  # Twilio's logs, with the number
     assert any(f"case {case.reference} (closed)" in line for line in done.kept)
     assert [n.case_id for n in db.scalars(select(Annotation))] == [case.id]
     assert subjects.find(db, CALLER).calls == []
+
+
+def test_a_number_twilio_still_logs_stays_and_erase_says_to_run_again(app, db):
+    helped, reported, case = held_for_a_caller(db)
+    case = db.get(Case, case.id)
+    case.move_to("closed", "user:1", outcome="referred_police")
+    db.commit()
+    done = subjects.erase(db, subjects.find(db, CALLER), app.config["HOTLINE"], Recordings(failing={helped.call_sid}))
+    db.commit()
+    assert done.erased["numbers_blanked"] == 1
+    assert any(f"call {helped.id}: Twilio did not confirm deleting its log" in line for line in done.kept)
+    assert [c.id for c in subjects.find(db, CALLER).calls] == [helped.id]
 
 
 def test_only_an_active_admin_may_answer_and_a_bad_number_is_a_clear_error(app, db):

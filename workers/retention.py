@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,8 +30,10 @@ BATCH = 200  # calls per transaction
 CALLER_PARAMS = {"From", "Caller", "CallerName", "ForwardedFrom", "FromCity", "FromState", "FromZip", "FromCountry",
                  "CallerCity", "CallerState", "CallerZip", "CallerCountry"}
 RECORDING_PARAMS = {"RecordingUrl", "RecordingSid", "TranscriptionText", "TranscriptionUrl"}
-COUNTS = ("recordings_deleted", "recordings_failed", "numbers_blanked", "notes_deleted", "sms_deleted",
+COUNTS = ("recordings_deleted", "recordings_failed", "numbers_blanked", "numbers_failed", "notes_deleted", "sms_deleted",
           "reports_blanked", "case_notes_blanked")
+FAILED = ("recordings_failed", "numbers_failed")  # only a real run, which asks Twilio, can fail
+TWILIO_CALL_SID = re.compile(r"CA[0-9a-f]{32}")  # not the IVR simulator's, which Twilio never saw
 
 
 @dataclass(frozen=True)
@@ -79,21 +82,26 @@ def recording_sid(call: Call) -> str | None:
     return last if last.startswith("RE") else None
 
 
-def delete_at_twilio(client, sid: str | None) -> bool:
-    """True when Twilio no longer holds the recording; a 404 means it was deleted already."""
+def delete_at_twilio(client, sid: str | None, resource: str = "recordings") -> bool:
+    """True when Twilio no longer holds it: a recording, or a call's log (`resource="calls"`), which keeps the
+    caller's number; a 404 means it was deleted already."""
     if client is None or sid is None:
         return True  # no credentials (dry-run SMS mode), or nothing Twilio could find
     try:
-        client.recordings(sid).delete()
+        getattr(client, resource)(sid).delete()
     except TwilioRestException as error:
         if error.status == 404:
             return True
-        log.warning("recording %s not deleted at Twilio: HTTP %s", sid, error.status)
+        log.warning("%s %s not deleted at Twilio: HTTP %s", resource, sid, error.status)
         return False
     except (TwilioException, RequestException) as error:
-        log.warning("recording %s not deleted at Twilio: %s", sid, type(error).__name__)
+        log.warning("%s %s not deleted at Twilio: %s", resource, sid, type(error).__name__)
         return False
     return True
+
+
+def twilio_call_sid(call: Call) -> str | None:
+    return call.call_sid if TWILIO_CALL_SID.fullmatch(call.call_sid or "") else None
 
 
 def twilio_for(config):
@@ -180,7 +188,7 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
         return counts
     client = client if client is not None else twilio_for(config)
     counts["recordings_deleted"], counts["recordings_failed"] = _delete_recordings(sessions, cut, client)
-    counts["numbers_blanked"] = _blank_numbers(sessions, cut)
+    counts["numbers_blanked"], counts["numbers_failed"] = _blank_numbers(sessions, cut, client)
     with sessions.begin() as session:
         quiet = {"synchronize_session": False}
         counts["notes_deleted"] = session.execute(delete(Annotation).where(_notes(cut)), execution_options=quiet).rowcount
@@ -213,17 +221,22 @@ def _delete_recordings(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[in
             return deleted, failed
 
 
-def _blank_numbers(sessions: sessionmaker, cut: Cutoffs) -> int:
-    blanked = 0
+def _blank_numbers(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[int, int]:
+    """Twilio's log of the call goes first: it holds the caller's number too."""
+    blanked = failed = last = 0
     while True:
         with sessions.begin() as session:
-            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_numbers(cut))
+            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_numbers(cut), Call.id > last)
                                    .order_by(Call.id).limit(BATCH)).all()
             for call in calls:
-                blank_number(call)
-            blanked += len(calls)
+                last = call.id
+                if delete_at_twilio(client, twilio_call_sid(call), "calls"):
+                    blank_number(call)
+                    blanked += 1
+                else:
+                    failed += 1  # the number stays, so the next run tries again
         if len(calls) < BATCH:
-            return blanked
+            return blanked, failed
 
 
 # --- once a day ----------------------------------------------------------------------------------
