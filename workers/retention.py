@@ -273,7 +273,7 @@ def schedule(session: Session, redis, config, now: datetime | None = None) -> bo
         return False
     from .queues import DEFAULT, queue
 
-    try:  # a run may take long (one Twilio request per recording); a failed one is tried again next hour
+    try:  # a run may take long (a Twilio request per recording and per call); a failed one is tried again next hour
         queue(DEFAULT, redis).enqueue(run_daily, day, job_id=job_id(day), unique=True, job_timeout=3600,
                                       result_ttl=3600, failure_ttl=3000)
     except DuplicateJobError:
