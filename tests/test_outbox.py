@@ -1,7 +1,10 @@
 """Work is written with its data, enqueued after commit on real Redis, and swept when Redis was away."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from redis import Redis
 from rq import SimpleWorker
 from rq.job import Job
@@ -10,7 +13,7 @@ from sqlalchemy import select
 
 from hotline import create_app
 from hotline.config import Config
-from models import Call, OutboxItem
+from models import Call, OutboxItem, utcnow
 from support import Twilio, call_params
 from workers import outbox, queues, runtime
 from workers.db import sessions
@@ -99,6 +102,24 @@ def test_a_failed_job_is_enqueued_again_by_the_sweep(live, db, monkeypatch):
     job.cancel() if job.get_status() == "scheduled" else None
     with app.extensions["sessions"]() as session:
         assert outbox.sweep(session, redis, older_than=-1) == 1
+    run_worker(redis)
+    db.expire_all()
+    assert db.get(OutboxItem, item.id).status == "done"
+
+
+def test_a_job_a_dying_worker_took_off_its_queue_is_enqueued_again_after_a_minute(live, db):
+    app, twilio, redis = live
+    urgent_call(twilio)
+    item = db.scalars(select(OutboxItem)).one()
+    q = queues.queue(item.queue, redis)
+    redis.lmove(q.key, q.intermediate_queue.key)  # a worker's dequeue, then SIGKILL before it starts the job
+    assert Job.fetch(item.job_id, connection=redis, serializer=JSONSerializer).get_status() == "queued"
+    with app.extensions["sessions"]() as session:
+        outbox.sweep(session, redis, older_than=-1)  # first seen: a live worker may be starting it
+        assert q.job_ids == []
+        with time_machine.travel(utcnow() + timedelta(seconds=61), tick=True):
+            outbox.sweep(session, redis, older_than=-1)
+    assert q.job_ids == [item.job_id] and q.intermediate_queue.get_job_ids() == []
     run_worker(redis)
     db.expire_all()
     assert db.get(OutboxItem, item.id).status == "done"

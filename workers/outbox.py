@@ -83,7 +83,8 @@ def enqueue_once(q, function, args: list, job_id: str) -> bool:
     """Enqueue under a deterministic id unless that job is already queued, scheduled or running.
 
     A job that failed, was stopped or cancelled is replaced, so a sweep can run it again; so is
-    one left 'started' by a worker that is gone.
+    one left 'started' by a worker that is gone, and one a worker took off its queue but died
+    before starting.
     """
     options = dict(job_id=job_id, unique=True, retry=RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600)
     try:
@@ -92,10 +93,11 @@ def enqueue_once(q, function, args: list, job_id: str) -> bool:
     except DuplicateJobError:
         job = Job.fetch(job_id, connection=q.connection, serializer=q.serializer)
         status = job.get_status(refresh=True)
-        if status not in STUCK and not (status == JobStatus.STARTED and abandoned(job)):
+        lost = status == JobStatus.QUEUED and lost_in_handover(q, job_id)
+        if status not in STUCK and not (status == JobStatus.STARTED and abandoned(job)) and not lost:
             return False
         log.warning("job %s was %s; enqueued again", job_id, "abandoned by a dead worker" if status == JobStatus.STARTED
-                    else status)
+                    else "taken off its queue by a worker that never started it" if lost else status)
         job.delete()
         q.enqueue(function, *args, **options)
         return True
@@ -117,6 +119,19 @@ def abandoned(job: Job) -> bool:
     if worker.pid and worker.hostname == socket.gethostname() and _process_gone(worker.pid):
         return True
     return job.id in job.started_job_registry.get_expired_job_ids()
+
+
+def lost_in_handover(q, job_id: str) -> bool:
+    """A 'queued' job that a worker moved off its queue (into RQ's intermediate list) and never started: killed in
+    between. RQ fails such a job only at a worker's maintenance pass (every 10 minutes); here it counts as lost once
+    seen there by two sweeps more than a minute apart (RQ's own grace: a live worker starts it within moments)."""
+    handover = q.intermediate_queue
+    if job_id not in handover.get_job_ids() or job_id in q.started_job_registry:
+        return False
+    if handover.set_first_seen(job_id) or not handover.should_be_cleaned_up(job_id):
+        return False
+    handover.remove(job_id)
+    return True
 
 
 def _process_gone(pid: int) -> bool:
