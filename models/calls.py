@@ -17,7 +17,8 @@ STATUS_ORDER = {
 }
 FINAL_STATUSES = {s for s, rank in STATUS_ORDER.items() if rank == 3}
 # The console's IVR simulator names its calls so; Twilio's CallSids are "CA" and 32 hex digits, never these letters.
-SIMULATED_CALL_SID = re.compile(r"CAsimulator[0-9a-f]{24}")
+SIMULATED_PREFIX = "CAsimulator"
+SIMULATED_CALL_SID = re.compile(SIMULATED_PREFIX + r"[0-9a-f]{24}")
 
 
 def is_simulated_call_sid(call_sid: str | None) -> bool:
@@ -77,7 +78,7 @@ class Call(Base):
     @classmethod
     def not_training(cls):
         """SQL: calls from real telephones. Counts and figures leave the IVR simulator's calls out."""
-        return cls.call_sid.not_like("CAsimulator%")
+        return cls.call_sid.not_like(SIMULATED_PREFIX + "%")
 
     def advance_status(self, status: str) -> None:
         if STATUS_ORDER.get(status, -1) >= STATUS_ORDER.get(self.status, -1):

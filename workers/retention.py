@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,7 +32,6 @@ RECORDING_PARAMS = {"RecordingUrl", "RecordingSid", "TranscriptionText", "Transc
 COUNTS = ("recordings_deleted", "recordings_failed", "numbers_blanked", "numbers_failed", "notes_deleted", "sms_deleted",
           "reports_blanked", "case_notes_blanked")
 FAILED = ("recordings_failed", "numbers_failed")  # only a real run, which asks Twilio, can fail
-TWILIO_CALL_SID = re.compile(r"CA[0-9a-f]{32}")  # not the IVR simulator's, which Twilio never saw
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ def delete_at_twilio(client, sid: str | None, resource: str = "recordings") -> b
 
 
 def twilio_call_sid(call: Call) -> str | None:
-    return call.call_sid if TWILIO_CALL_SID.fullmatch(call.call_sid or "") else None
+    return None if call.simulated else call.call_sid  # the IVR simulator's calls never reached Twilio
 
 
 def twilio_for(config):
@@ -205,38 +203,32 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
 
 
 def _delete_recordings(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[int, int]:
-    deleted = failed = last = 0
-    while True:
-        with sessions.begin() as session:
-            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_recordings(cut), Call.id > last)
-                                   .order_by(Call.id).limit(BATCH)).all()
-            for call in calls:
-                last = call.id
-                if delete_at_twilio(client, recording_sid(call)):
-                    forget_recording(call)
-                    deleted += 1
-                else:
-                    failed += 1  # the reference stays, so the next run tries again
-        if len(calls) < BATCH:
-            return deleted, failed
+    return _erase(sessions, _recordings(cut), lambda call: delete_at_twilio(client, recording_sid(call)), forget_recording)
 
 
 def _blank_numbers(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[int, int]:
     """Twilio's log of the call goes first: it holds the caller's number too."""
-    blanked = failed = last = 0
+    return _erase(sessions, _numbers(cut), lambda call: delete_at_twilio(client, twilio_call_sid(call), "calls"),
+                  blank_number)
+
+
+def _erase(sessions: sessionmaker, condition, gone_at_twilio, erase) -> tuple[int, int]:
+    """(erased, failed): `erase` each call matching `condition` once Twilio's copy is gone; where Twilio did not
+    confirm, the call is left as it is, so the next run tries again."""
+    erased = failed = last = 0
     while True:
         with sessions.begin() as session:
-            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(_numbers(cut), Call.id > last)
+            calls = session.scalars(select(Call).options(selectinload(Call.events)).where(condition, Call.id > last)
                                    .order_by(Call.id).limit(BATCH)).all()
             for call in calls:
                 last = call.id
-                if delete_at_twilio(client, twilio_call_sid(call), "calls"):
-                    blank_number(call)
-                    blanked += 1
+                if gone_at_twilio(call):
+                    erase(call)
+                    erased += 1
                 else:
-                    failed += 1  # the number stays, so the next run tries again
+                    failed += 1
         if len(calls) < BATCH:
-            return blanked, failed
+            return erased, failed
 
 
 # --- once a day ----------------------------------------------------------------------------------

@@ -58,9 +58,11 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
     if reply.case_id:
         cases = [c for c in cases if c.id == reply.case_id]
     elif reply.code:
-        cases = _waiting_first([c for c in cases if c.ack_code == reply.code])
+        # Codes repeat every 10,000 cases: a sender's old, settled case may share one with the case that waits now.
+        named = [c for c in cases if c.ack_code == reply.code]
+        cases = _waiting(named) or named
     else:  # a bare "ACK" is clear only when one case waits for this sender
-        cases = [c for c in cases if c.status in ("new", "escalating")]
+        cases = _waiting(cases)
     if len(cases) > 1:
         return Answer(several_cases_sms(cases))
     if not cases:
@@ -72,11 +74,8 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
     return Answer(confirmation_sms(case), case, acknowledged=True)
 
 
-def _waiting_first(cases: list[Case]) -> list[Case]:
-    """ACK codes repeat every 10,000 cases, so a sender's old, settled case may share its code with one that
-    waits now: the waiting one is meant. Two waiting cases with one code still need the full reference."""
-    waiting = [c for c in cases if c.status in ("new", "escalating")]
-    return waiting or cases
+def _waiting(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if c.status in ("new", "escalating")]
 
 
 def _cases_escalated_to(session: Session, contact_ids: list[int]) -> list[Case]:
