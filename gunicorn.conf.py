@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 
-from hotline.config import metrics_directory, web_workers
+from casework.config import metrics_directory, web_workers
 
 workers = web_workers()
 

@@ -47,10 +47,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import lease  # noqa: E402
 from bench.p1_voice_incoming import (  # noqa: E402
-    PG_ADMIN_URL, VENV_BIN, Bench, Measurement, Server, both_servers, fresh_schema, machine,
-    production_env, report, run_wrk, source_state, tail)
+    PG_ADMIN_URL,
+    VENV_BIN,
+    Bench,
+    Measurement,
+    Server,
+    both_servers,
+    fresh_schema,
+    machine,
+    production_env,
+    report,
+    run_wrk,
+    source_state,
+    tail,
+)
+from tests.helpers import lease  # noqa: E402
 
 SCHEMA = "bench_api"
 PATH = "/api/v1/reports"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -68,7 +68,7 @@ def store(form) -> None:
 
     if _connection is None:
         _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     caller = form.get("From") or None
     call = dict(call_sid=form["CallSid"], status="ringing", from_raw=caller, from_e164=caller, caller_withheld=False,
                 caller_country=None, to_number=form.get("To"), province_code=None, province_source=None,

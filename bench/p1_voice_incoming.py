@@ -48,7 +48,7 @@ from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from hotline.config import web_workers  # noqa: E402  (gunicorn.conf.py's default number of workers)
+from casework.config import web_workers  # noqa: E402  (gunicorn.conf.py's default number of workers)
 
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent

@@ -25,10 +25,10 @@ wall clock just before the webhook that completes the report is sent:
 
 - `status`: the caller hangs up at the consent question; the report is completed by the final
   status callback (`POST /voice/status`, CallStatus=completed), which opens the case and queues
-  `case-open-<call id>` (hotline/telephony/intake.py `status()`);
+  `case-start-<case id>` (casework/call_log.py `status()`);
 - `goodbye`: the full menu (consent 1, a recorded message); the report is completed by the
   webhook answering the message node, whose answer is the goodbye (case opened, reference read
-  back, `case-open-<call id>` queued). The rest of the call (goodbye, recording and status
+  back, `case-start-<case id>` queued). The rest of the call (goodbye, recording and status
   callbacks) is played after the SMS arrived, untimed, and must not send a second SMS.
 
 It checks exactly one SMS per call (to the contact, carrying the case reference), prints a
@@ -184,9 +184,9 @@ def procfile_worker() -> list[str]:
 
 
 def app_env(mock_url: str, spool: Path, port: int, redis_url: str) -> dict:
-    from hotline.config import Config
-
     from dataclasses import fields as dc_fields
+
+    from casework.config import Config
 
     ours = {f.name for f in dc_fields(Config)} | {"HOTLINE_ENV", "HOTLINE_INSTANCE_DIR", "TWILIO_EDGE", "TWILIO_REGION"}
     env = {k: v for k, v in os.environ.items() if k not in ours}
@@ -443,7 +443,7 @@ def job_times(redis, job_id: str) -> dict[str, float]:
     for name, value in zip(("enqueued_at", "started_at", "ended_at"), raw[:3]):
         if value:
             text = value.decode().rstrip("Z")
-            out[name] = dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc).timestamp()
+            out[name] = dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp()
     out["status"] = raw[3].decode() if raw[3] else None
     return out
 
@@ -575,7 +575,7 @@ class Run:
                 "JOIN cases k ON k.call_id = c.id WHERE c.call_sid = %s", (sample.call_sid,)).fetchone()
             if row is None:
                 raise Failure(f"call {sample.call_sid}: no case")
-            call_id, case_id, sample.reference = row[0], row[1], row[2]
+            case_id, sample.reference = row[1], row[2]
             escalations = conn.execute("SELECT id, status, level FROM escalations WHERE case_id = %s ORDER BY id",
                                        (case_id,)).fetchall()
             messages = conn.execute("SELECT count(*) FROM messages WHERE case_id = %s AND direction = 'out'",
@@ -588,7 +588,7 @@ class Run:
             if message["to"] != CONTACT or sample.reference not in message["body"]:
                 raise Failure(f"call {sample.call_sid} ({sample.reference}): an SMS to {message['to']} "
                               f"that is not its own: {message['body']!r}")
-        case_job = job_times(self.redis, f"case-open-{call_id}")
+        case_job = job_times(self.redis, f"case-start-{case_id}")
         sms_job = job_times(self.redis, f"sms-{escalations[0][0]}")
         sample.stages = {"case_job": case_job, "sms_job": sms_job}
         # The case job sends the level-1 SMS itself; an sms-<id> job exists only if that send failed.
@@ -641,11 +641,11 @@ def stage_values(samples: list[Sample]) -> dict[str, list[float]]:
     """Where the span goes, per call, in ms, from RQ's timestamps and the mock's."""
     names = {
         "webhook answered (t0 -> answer)": lambda s: s.t_answer - s.t0,
-        "t0 -> open_case enqueued": lambda s: s.stages["case_job"]["enqueued_at"] - s.t0,
-        "open_case: enqueued -> started (dequeue, fork)": lambda s: s.stages["case_job"]["started_at"] - s.stages["case_job"]["enqueued_at"],
-        "open_case: started -> SMS at mock (the case job sends it)": lambda s: s.t1 - s.stages["case_job"]["started_at"],
-        "open_case: started -> ended (import, run)": lambda s: s.stages["case_job"]["ended_at"] - s.stages["case_job"]["started_at"],
-        "open_case ended -> send_escalation started": lambda s: s.stages["sms_job"]["started_at"] - s.stages["case_job"]["ended_at"],
+        "t0 -> start_escalation enqueued": lambda s: s.stages["case_job"]["enqueued_at"] - s.t0,
+        "start_escalation: enqueued -> started (dequeue, fork)": lambda s: s.stages["case_job"]["started_at"] - s.stages["case_job"]["enqueued_at"],
+        "start_escalation: started -> SMS at mock (the case job sends it)": lambda s: s.t1 - s.stages["case_job"]["started_at"],
+        "start_escalation: started -> ended (import, run)": lambda s: s.stages["case_job"]["ended_at"] - s.stages["case_job"]["started_at"],
+        "start_escalation ended -> send_escalation started": lambda s: s.stages["sms_job"]["started_at"] - s.stages["case_job"]["ended_at"],
         "send_escalation: started -> SMS at mock": lambda s: s.t1 - s.stages["sms_job"]["started_at"],
     }
     out = {}
@@ -807,7 +807,7 @@ def main() -> int:
     if not set(args.scenarios) <= set(SCENARIOS) or not args.scenarios:
         parser.error(f"--scenarios: choose from {', '.join(SCENARIOS)}")
     command = " ".join([".venv/bin/python", "bench/p2_escalation_latency.py", *map(shlex.quote, sys.argv[1:])])
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     code = code_state()  # before anything starts: the processes load the tree as it is now
 
     from redis import Redis
@@ -925,7 +925,7 @@ def main() -> int:
         if duplicates:
             problems.append(f"{len(duplicates)} calls did not get exactly one SMS: {duplicates[:5]}")
         env_notes = [
-            "Config: HOTLINE_ENV=production, real-looking Twilio credentials (so `workers/sms.py` really POSTs), "
+            "Config: HOTLINE_ENV=production, real-looking Twilio credentials (so `workers/twilio_sms.py` really POSTs), "
             f"TWILIO_API_BASE_URL = the mock; one province centre ({PROVINCE}) with one on-duty level-1 contact; "
             "gunicorn as in the Procfile with WEB_CONCURRENCY=2 (sync workers), ONE `python -m workers` (RQ forking Worker, scheduler on), "
             f"PostgreSQL schema `{SCHEMA}`, Redis db {args.redis_db}; the caller is a Thai mobile (no province from the number), "

@@ -16,15 +16,16 @@ def noop() -> None:
 
 
 def floor(to: str, check_id: str, with_database: bool = False) -> None:
-    from workers import outbox, runtime, sms
+    from workers import dispatch, runtime
     from workers.queues import DEFAULT, queue
 
-    config = runtime.config()
+    context = runtime.current()
+    config = context.config
     if with_database:
         import psycopg
 
         with psycopg.connect(config.DATABASE_URL) as connection:
             connection.execute("SELECT 1").fetchone()
-    sms.send(config, to, "1300: a floor job, not a case", None)
-    queue(DEFAULT, runtime.redis()).enqueue_in(timedelta(minutes=30), noop, job_id=check_id, unique=True,
-                                                retry=outbox.RETRY)
+    context.sender.send(to, "1300: a floor job, not a case", None)
+    queue(DEFAULT, context.redis).enqueue_in(timedelta(minutes=30), noop, job_id=check_id, unique=True,
+                                             retry=dispatch.RETRY)

@@ -14,10 +14,10 @@ What it does (see bench/README.md):
 2. per round, in turns (the order swapped every round):
    - **target**: N completed trafficking calls (kinds, ~30 % urgent, provinces, some unknown) are
      written, and each goes through the webhook's own path, `hotline.telephony.intake.queue_case`
-     (opens the case, writes the outbox item `case-open-<call id>`), committed, then
-     `workers.outbox.dispatch` (enqueues it), all before the worker starts. Then ONE worker
+     (opens the case, writes the outbox item `case-start-<case id>`), committed, then
+     `workers.dispatch.dispatch` (enqueues it), all before the worker starts. Then ONE worker
      (`bench/p3_worker.py`: the app's `python -m workers` Worker class, queues, serializer and
-     preload, in burst mode) runs until the queues are empty: per call the `open_case` job (routes
+     preload, in burst mode) runs until the queues are empty: per call the `start_escalation` job (routes
      and starts the ladder) and one `send_escalation` job per level-1 contact, each POSTing to the mock;
    - **baseline**: N jobs of `bench.p3_noop.noop` enqueued with the same options (`enqueue_once`)
      on the same queue, run by the same worker, started the same way;
@@ -51,9 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import lease  # noqa: E402
 from bench.p1_voice_incoming import CLK_TCK, PG_ADMIN_URL, fresh_schema, machine, machine_busy, source_state  # noqa: E402
 from bench.p2_escalation_latency import ACCOUNT_SID, AUTH_TOKEN, Proc, app_env, free_port, http, tail  # noqa: E402
+from tests.helpers import lease  # noqa: E402
 
 SCHEMA = "bench_p3"
 DATABASE_URL = f"{PG_ADMIN_URL}?options=-csearch_path%3D{SCHEMA}"
@@ -169,13 +169,13 @@ def mock_count(url: str) -> int:
 
 
 def queue_calls(env: dict, n: int, rng: random.Random, redis) -> list[int]:
-    """N completed trafficking calls through the webhook's path: queue_case in the webhook's transaction, then
-    dispatch after commit (hotline/telephony/routes.py does the same)."""
+    """N completed trafficking calls through the webhook's path: the case opened in the webhook's transaction
+    (`casework.intake.case_for_call`), then dispatched after commit (hotline/telephony/routes.py does the same)."""
     from sqlalchemy.orm import Session
 
-    from hotline.telephony.intake import queue_case
+    from casework.intake import case_for_call
     from models import Call, make_engine, utcnow
-    from workers import outbox
+    from workers import dispatch
 
     with db() as conn:
         provinces = [code for (code,) in conn.execute("SELECT province_code FROM centres WHERE province_code IS NOT NULL")]
@@ -195,17 +195,17 @@ def queue_calls(env: dict, n: int, rng: random.Random, redis) -> list[int]:
                             callback_consent=True, started_at=ended - dt.timedelta(seconds=95), ended_at=ended,
                             duration_seconds=95)
                 session.add(call)
-                job_ids += queue_case(session, call)
+                job_ids += case_for_call(session, call).job_ids
                 session.commit()
                 call_ids.append(call.id)
-            outbox.dispatch(session, redis, job_ids)
+            dispatch.dispatch(session, redis, job_ids)
     finally:
         engine.dispose()
     return call_ids
 
 
 def queue_noops(n: int, redis, label: str) -> None:
-    from workers.outbox import enqueue_once
+    from workers.dispatch import enqueue_once
     from workers.queues import DEFAULT, queue
 
     q = queue(DEFAULT, redis)
@@ -217,7 +217,7 @@ FLOORS = {"floor": False, "floor-db": True}  # run name -> with a PostgreSQL con
 
 
 def queue_floors(n: int, redis, label: str, with_database: bool) -> None:
-    from workers.outbox import enqueue_once
+    from workers.dispatch import enqueue_once
     from workers.queues import DEFAULT, queue
 
     q = queue(DEFAULT, redis)
@@ -261,7 +261,7 @@ def job_span(redis) -> tuple[int, float, dict[str, int]]:
 
 
 def _stamp(value: bytes) -> float:
-    return dt.datetime.fromisoformat(value.decode().rstrip("Z")).replace(tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime.fromisoformat(value.decode().rstrip("Z")).replace(tzinfo=dt.UTC).timestamp()
 
 
 def run_worker(env: dict, work: Path, label: str, procs: list[Proc]) -> dict:

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""P3 diagnosis: what one `open_case` job costs in a forked child of the worker's preloaded parent.
+"""P3 diagnosis: what one `start_escalation` job costs in a forked child of the worker's preloaded parent.
 
 Not a benchmark (no RQ, no ratio): it sets up P3's schema, mock Twilio and Redis as
 `bench/p3_worker_throughput.py` does, queues `--calls` calls through the webhook's path, runs
 `workers.__main__.preload()` in this process and then, per call, forks a child that runs
-`workers.jobs.open_case(call_id)` (its level-1 SMS included) and exits, as an RQ work horse would.
+`workers.jobs.start_escalation(case_id)` (its level-1 SMS included) and exits, as an RQ work horse would.
 Per child it prints the CPU and minor page faults (from `wait4`, so robust to a busy neighbour),
 the wall time, the SQL statements it executed, how many of them SQLAlchemy had to compile (a miss in
 any compiled cache), how many PostgreSQL connections it opened, and PostgreSQL's CPU per job.
@@ -33,12 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import lease  # noqa: E402
-from bench.p1_voice_incoming import fresh_schema  # noqa: E402
+from bench.p1_voice_incoming import (
+    CLK_TCK,  # noqa: E402
+    fresh_schema,  # noqa: E402
+)
 from bench.p2_escalation_latency import Proc, app_env, free_port  # noqa: E402
-from bench.p1_voice_incoming import CLK_TCK  # noqa: E402
-from bench.p3_worker_throughput import (DATABASE_URL, SCHEMA, flask, postgres_ticks, queue_calls,  # noqa: E402
-                                        real_looking_contacts, start_mock)
+from bench.p3_worker_throughput import DATABASE_URL, SCHEMA, flask, postgres_ticks, queue_calls, real_looking_contacts, start_mock  # noqa: E402
+from tests.helpers import lease  # noqa: E402
 
 
 def instrument(engine) -> dict:
@@ -65,12 +66,13 @@ def instrument(engine) -> dict:
     return counts
 
 
-TIMED = [("workers.sms", "send"), ("rq.queue", "Queue.enqueue_in"), ("workers.jobs", "_after_commit"),
-         ("workers.jobs", "_deliver"), ("workers.jobs", "_take"), ("workers.jobs", "open_case_for_call"),
+TIMED = [("workers.twilio_sms", "TwilioSender.send"), ("rq.queue", "Queue.enqueue_in"), ("workers.jobs", "carry_out"),
+         ("workers.jobs", "deliver"), ("casework.escalation_sms", "take"), ("casework.ladder", "begin"),
          ("sqlalchemy.orm.session", "SessionTransaction.commit"), ("sqlalchemy.orm.session", "Session.execute"),
-         ("sqlalchemy.pool.base", "Pool.connect"), ("workers.escalation", "start_level"), ("logging", "Logger._log"),
-         ("workers.runtime", "redis"), ("workers.escalation", "contacts_for"), ("workers.escalation", "insert_ignore"),
-         ("models.cases", "Case.move_to"), ("workers.outbox", "add"), ("workers.jobs", "escalation_sms"), ("sqlalchemy.orm.session", "Session.flush"), ("workers.jobs", "_district")]
+         ("sqlalchemy.pool.base", "Pool.connect"), ("casework.ladder", "start_level"), ("logging", "Logger._log"),
+         ("casework.ladder", "contacts_for"), ("casework.ladder", "insert_ignore"), ("models.cases", "Case.move_to"),
+         ("casework.work", "add"), ("casework.escalation_sms", "escalation_sms"), ("sqlalchemy.orm.session", "Session.flush"),
+         ("casework.escalation_sms", "district_name")]
 
 
 def timers(counts: dict) -> None:
@@ -97,7 +99,14 @@ def timers(counts: dict) -> None:
 
 
 def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> None:
-    from workers.jobs import open_case
+    from sqlalchemy import select
+
+    from models import Case
+    from workers import runtime
+    from workers.jobs import start_escalation
+
+    with runtime.current().sessions() as session:
+        case_ids = [session.scalar(select(Case.id).where(Case.call_id == call_id)) for call_id in call_ids]
 
     if os.environ.get("PROBE_TIMERS"):
         timers(counts)
@@ -111,14 +120,14 @@ def child(call_ids: list[int], counts: dict, write_fd: int, profile: bool) -> No
 
         profiler = cProfile.Profile()
         profiler.enable()
-    from workers.db import release
-
     import resource
 
+    from workers.db import release
+
     per_call, faults = [], []
-    for call_id in call_ids:
+    for case_id in case_ids:
         cpu_before, faults_before = time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        open_case(call_id)
+        start_escalation(case_id)
         per_call.append(1000 * (time.process_time() - cpu_before))
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before)
     release()  # as HotlineWorker.perform_job does at the end of a job
@@ -196,13 +205,15 @@ def main() -> int:
 
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("twilio").setLevel(logging.WARNING)
+        from casework.config import Config
+        from workers import runtime
         from workers.__main__ import preload
-        from workers.db import sessions
 
         started = time.process_time()
-        preload()
+        context = runtime.start(Config.from_env())
+        preload(context)
         print(f"preload: {1000 * (time.process_time() - started):.0f} ms CPU")
-        counts = instrument(sessions().kw["bind"])
+        counts = instrument(context.sessions.kw["bind"])
         empty = [fork_one([], counts) for _ in range(5)]
         print("an empty child (fork, exit): CPU ms", " ".join(f"{1000 * r['cpu']:.1f}" for r in empty),
               "minor faults", " ".join(str(r["minor_faults"]) for r in empty))
@@ -210,7 +221,7 @@ def main() -> int:
         results = [fork_one([call_id], counts) for call_id in call_ids[:args.calls]]
         pg_per_job = 1000 * (postgres_ticks() - pg_before) / CLK_TCK / max(len(results), 1)
         keys = ["cpu", "sys_cpu", "cpu_in_job", "wall", "fork_wall"]
-        print(f"{len(results)} open_case jobs, each in its own forked child; medians (min-max):")
+        print(f"{len(results)} start_escalation jobs, each in its own forked child; medians (min-max):")
         for key in keys:
             values = [1000 * r[key] for r in results]
             print(f"  {key:11} {statistics.median(values):7.1f} ms ({min(values):.1f}-{max(values):.1f})")

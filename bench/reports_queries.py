@@ -89,8 +89,8 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="time a kept schema again, without seeding")
     args = parser.parse_args()
 
+    from casework.config import Config
     from hotline import create_app
-    from hotline.config import Config
     from hotline.console import access
     from hotline.console.i18n import today
     from hotline.console.report_queries import ack_durations, call_counts, case_counts, periods

@@ -102,9 +102,9 @@ def seed(schema: str, calls: int, fresh: bool = False, quiet: bool = False) -> f
                 + make_interval(secs => u.u4 * 30) AS started_at,
             u.u2, u.u3, u.u5) r
         """),
-        ("call_events", f"""
+        ("call_events", """
         INSERT INTO call_events (call_id, key, kind, params, received_at)
-        SELECT c.id, e.key, e.kind, '{{}}'::json, c.started_at + e.after
+        SELECT c.id, e.key, e.kind, '{}'::json, c.started_at + e.after
         FROM calls c CROSS JOIN (VALUES ('incoming', 'incoming', interval '0'),
                                         ('status', 'status:completed:', interval '3 minutes')) AS e(kind, key, after)
         WHERE c.id % 4 = 0

@@ -1,10 +1,11 @@
-"""The 1300 hotline service: `create_app(config)` reads like a table of contents."""
+"""The 1300 hotline's web app: `create_app(config)` reads like a table of contents."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import Config
+from casework.config import Config
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_observability(app, config)
     register_security_headers(app, config)
     register_extensions(app, config)
+    register_sessions_and_csrf(app, config)
     register_blueprints(app)
     register_commands(app)
     return app
@@ -29,9 +31,11 @@ def register_proxy(app: Flask, config: Config) -> None:
 
 def register_observability(app: Flask, config: Config) -> None:
     """JSON logs with numbers and notes masked, a request id per request, and /metrics."""
+    from casework import logs as process_logs
+
     from . import logs, metrics
 
-    logs.setup("web", config.LOG_LEVEL, config.LOG_FORMAT)
+    process_logs.setup("web", config.LOG_LEVEL, config.LOG_FORMAT)
     logs.init_app(app)
     metrics.init_app(app)
 
@@ -58,6 +62,28 @@ def register_extensions(app: Flask, config: Config) -> None:
     app.extensions["redis"] = connect(config.REDIS_URL)
 
 
+def register_sessions_and_csrf(app: Flask, config: Config) -> None:
+    """Session cookies for people (machine-facing blueprints get none) and a CSRF token on every form."""
+    from .extensions import PeopleSessions, csrf
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=not config.development,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the login; expiry is the session's job
+    )
+    app.session_interface = PeopleSessions()
+    csrf.init_app(app)
+    app.register_error_handler(CSRFError, form_expired)
+
+
+def form_expired(error: CSRFError):
+    """The console's own page for people; a precise JSON answer for anything else (an API client, a webhook
+    whose blueprint forgot `machine_facing`), never the console's HTML."""
+    if (request.blueprint or "").split(".")[0] == "console":
+        return render_template("console/error.html", code=400, reason="csrf"), 400
+    return jsonify(error={"code": "csrf_token_missing",
+                          "message": f"{error.description} (a form of the console was expected here)"}), 400
+
+
 def register_blueprints(app: Flask) -> None:
     from . import api, console, health, telephony
     from .telephony import sms
@@ -66,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(telephony.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
-    console.init_app(app)  # operator pages, with their CSRF, sessions, Thai/English and `flask users`
+    console.init_app(app)  # operator pages, with their Thai/English and login guard
 
 
 def register_commands(app: Flask) -> None:

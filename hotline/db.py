@@ -6,7 +6,6 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from models import make_engine, make_sessionmaker
 
@@ -62,5 +61,8 @@ def single_write() -> Iterator:
             pooled.close()
 
 
-def session() -> Session:
-    return current_app.extensions["sessions"]()
+def enqueue_after_commit(job_ids: list[str]) -> None:
+    """Enqueue a committed transaction's outbox items; what fails here the relay's sweep enqueues later."""
+    from workers.dispatch import after_commit
+
+    after_commit(current_app.extensions["sessions"], current_app.extensions["redis"], job_ids)

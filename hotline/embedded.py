@@ -10,6 +10,7 @@ The embedded Redis keeps its file beside the SQLite database whose outbox it ser
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess  # nosec B404: starts our own Procfile processes with fixed argument lists
 import sys
@@ -20,9 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-import secrets
-
-from .config import INSTANCE, ROOT, load_dotenv
+from casework.config import INSTANCE, ROOT, load_dotenv
 
 PROCESSES = ["web", "worker", "relay"]
 
@@ -81,7 +80,7 @@ def embedded_redis(rdb: Path):
                     break
                 except RedisError:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"the embedded redis-server did not start ({redis_server})")
+                        raise SystemExit(f"the embedded redis-server did not start ({redis_server})") from None
                     time.sleep(0.1)
             yield url
         finally:

@@ -13,11 +13,12 @@ from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline.config import ROOT
-from hotline.telephony import spool
+from casework import spool
+from casework.config import ROOT
+from hotline.extensions import machine_facing
 from models import utcnow
 
-bp = Blueprint("health", __name__)
+bp = machine_facing(Blueprint("health", __name__))
 
 
 @bp.get("/healthz")

@@ -16,14 +16,15 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from redis.exceptions import RedisError
 from rq import Worker
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from hotline.extensions import machine_facing
 from models import Call, Case, Message, OutboxItem, utcnow
 from models.calls import FINAL_STATUSES
 from workers.queues import ALL, queue
 
-bp = Blueprint("metrics", __name__)
+bp = machine_facing(Blueprint("metrics", __name__))
 LIVE_WINDOW = timedelta(hours=4)  # as the dashboard: "in progress" longer than this lost its final callback
 
 REQUESTS = Counter("hotline_http_requests", "Requests answered, per route, method and status", ["route", "method", "status"])
@@ -123,11 +124,10 @@ class State:
             sms = session.execute(select(Message.status, func.count()).where(Message.direction == "out")
                                   .group_by(Message.status)).all()
             waiting = session.execute(select(Case.level, func.count()).where(
-                Case.status.in_(["new", "escalating"]), Case.unacknowledged.is_(False), Case.not_training())
+                Case.waiting, Case.unacknowledged.is_(False), Case.not_training())
                 .group_by(Case.level)).all()
-            late = session.execute(select(Case.urgency, func.count()).where(
-                Case.status.in_(["new", "escalating"]), or_(Case.unacknowledged.is_(True), Case.sla_due_at < now))
-                .group_by(Case.urgency)).all()
+            late = session.execute(select(Case.urgency, func.count()).where(Case.late(now))
+                                   .group_by(Case.urgency)).all()
         yield _gauge("hotline_calls_in_progress", "Calls without a final status yet (last 4 hours)", value=live)
         yield _gauge("hotline_outbox_pending", "Outbox items not done yet", value=pending)
         age = (now - oldest).total_seconds() if oldest is not None else 0

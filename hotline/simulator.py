@@ -9,8 +9,8 @@ import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from xml.etree import ElementTree  # nosec B405: parses TwiML from the service under test, which we run
 
 from twilio.request_validator import RequestValidator
@@ -143,3 +143,22 @@ def client_post(client, base_url: str) -> Post:
         return response.status_code, response.get_data(as_text=True)
 
     return post
+
+
+def signed_reply(sender: str, body: str, url: str | None = None) -> tuple[int, str]:
+    """POST a Twilio-signed incoming SMS to /sms/incoming (a running service, or in-process); its status and body.
+
+    Shared by `flask sms simulate-reply` and the console's dry-run SMS page.
+    """
+    from flask import current_app
+
+    config = current_app.config["HOTLINE"]
+    base = (url or config.PUBLIC_BASE_URL or "http://localhost").rstrip("/")
+    form = {"MessageSid": "SM" + secrets.token_hex(16), "From": sender, "To": config.TWILIO_FROM_NUMBER or "+661300",
+            "Body": body, "AccountSid": config.TWILIO_ACCOUNT_SID or "AC" + "0" * 32}
+    signature = RequestValidator(config.TWILIO_AUTH_TOKEN).compute_signature(base + "/sms/incoming", form)
+    headers = {"X-Twilio-Signature": signature}
+    if url:
+        return http_post(base + "/sms/incoming", form, headers)
+    response = current_app.test_client().post("/sms/incoming", data=form, headers=headers, base_url=base)
+    return response.status_code, response.get_data(as_text=True)

@@ -15,7 +15,7 @@ def database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from hotline.config import Config
+    from casework.config import Config
 
     return Config.from_env().DATABASE_URL
 

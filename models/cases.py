@@ -3,23 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
-
-STATUSES = ["new", "escalating", "acknowledged", "in_progress", "closed"]
-OPEN_STATUSES = ["new", "escalating", "acknowledged", "in_progress"]
-OUTCOMES = ["rescued_assisted", "referred_police", "referred_agency", "no_action_needed", "false_report"]
-SOURCES = ["call", "app", "volunteer", "operator", "training"]  # training: a simulated call, never escalated
-# Which status may follow which; an operator may close an open case at any point.
-NEXT = {
-    "new": {"escalating", "acknowledged", "in_progress", "closed"},
-    "escalating": {"acknowledged", "in_progress", "closed"},
-    "acknowledged": {"in_progress", "closed"},
-    "in_progress": {"closed"},
-    "closed": set(),
-}
+from .vocabulary import NEXT, OUTCOMES, TRAINING, WAITING_STATUSES
 
 
 class Case(Base):
@@ -47,13 +36,33 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     centre = relationship("Centre")
-    transitions: Mapped[list["CaseTransition"]] = relationship(order_by="CaseTransition.id", cascade="all, delete-orphan")
-    escalations: Mapped[list["Escalation"]] = relationship(order_by="Escalation.id", back_populates="case")
+    transitions: Mapped[list[CaseTransition]] = relationship(order_by="CaseTransition.id", cascade="all, delete-orphan")
+    escalations: Mapped[list[Escalation]] = relationship(order_by="Escalation.id", back_populates="case")
 
     @classmethod
     def not_training(cls):
         """SQL: cases from real reports. Counts and figures leave the IVR simulator's cases out."""
-        return cls.source != "training"
+        return cls.source != TRAINING
+
+    @hybrid_property
+    def waiting(self) -> bool:
+        """Nobody has taken the case yet: its SMS ladder runs."""
+        return self.status in WAITING_STATUSES
+
+    @waiting.inplace.expression
+    @classmethod
+    def _waiting(cls):
+        return cls.status.in_(WAITING_STATUSES)
+
+    @hybrid_method
+    def late(self, now) -> bool:
+        """Red for supervisors: the ladder ran out, or the window passed while nobody had acknowledged."""
+        return self.waiting and (self.unacknowledged or (self.sla_due_at is not None and self.sla_due_at < now))
+
+    @late.inplace.expression
+    @classmethod
+    def _late(cls, now):
+        return cls.waiting & or_(cls.unacknowledged.is_(True), cls.sla_due_at < now)
 
     @property
     def ack_code(self) -> str:
@@ -77,7 +86,7 @@ class Case(Base):
         """
         if self.status == "closed":
             raise ValueError("a closed case cannot be reassigned")
-        status = self.status if self.status in ("new", "escalating") else "escalating"
+        status = self.status if self.status in WAITING_STATUSES else "escalating"
         self.transitions.append(CaseTransition(from_status=self.status, to_status=status, actor=actor, note=note,
                                                to_centre_id=centre.id))
         self.status, self.province_code, self.district_code, self.centre = status, province_code, None, centre

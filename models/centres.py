@@ -30,7 +30,7 @@ class Centre(Base):
     name_th: Mapped[str] = mapped_column(String(160))
     name_en: Mapped[str] = mapped_column(String(160))
 
-    contacts: Mapped[list["Contact"]] = relationship(back_populates="centre", order_by="Contact.level, Contact.id")
+    contacts: Mapped[list[Contact]] = relationship(back_populates="centre", order_by="Contact.level, Contact.id")
 
 
 class Contact(Base):

@@ -13,8 +13,8 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[str] = mapped_column(String(128), unique=True)  # deterministic: case-open-<call id>
-    function: Mapped[str] = mapped_column(String(128))  # e.g. workers.jobs.open_case
+    job_id: Mapped[str] = mapped_column(String(128), unique=True)  # made of the ids it concerns: case-start-<case id>
+    function: Mapped[str] = mapped_column(String(128))  # the job, as casework.work names it: start_escalation
     args: Mapped[list] = mapped_column(JSON, default=list)
     queue: Mapped[str] = mapped_column(String(16), default="default")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, enqueued, done

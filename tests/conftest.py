@@ -10,16 +10,16 @@ import os
 import socket
 
 import pytest
+from helpers import lease
+from helpers.support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio, migrate
 from redis import Redis
 from sqlalchemy import text
 
-from bench import lease
+from casework.config import Config
 from hotline import create_app
 from hotline import db as app_db
-from hotline.config import Config
 from hotline.simulator import Phone, client_post
 from models import Base, make_engine
-from support import AUTH_TOKEN, BASE_URL, OPERATOR, Twilio, migrate
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = f"hotline_test_{os.getpid()}"  # concurrent test runs must not truncate each other's tables
@@ -27,7 +27,7 @@ REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 
 
 def _redis_database() -> int:
-    """A database number of its own per run (bench/lease.py), released when the run ends."""
+    """A database number of its own per run (helpers/lease.py), released when the run ends."""
     number = lease.claim()
     if number is None:
         return 1 + os.getpid() % 15
@@ -149,18 +149,18 @@ def ladder_env(config, redis_url, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", config.TWILIO_AUTH_TOKEN)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://hotline.example.go.th")
-    from hotline.config import Config
-    from ladder import seed_centres
-    from support import Twilio
+    from helpers.ladder import seed_centres
+    from helpers.support import Twilio
+
     from workers import db as worker_db
     from workers import runtime
 
-    runtime.config.cache_clear()
-    worker_db.sessions.cache_clear()
+    worker_db.forget()
     cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "https://hotline.example.go.th"})
+    runtime.start(cfg)  # as `python -m workers` does: the jobs run here see these settings
     app = create_app(cfg)
     with app.extensions["sessions"]() as session:
         seed_centres(session)
     yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
-    runtime.config.cache_clear()
-    worker_db.sessions.cache_clear()
+    runtime.stop()
+    worker_db.forget()

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import call_params, outbox_row, start_row
 from sqlalchemy import func, select
 
-from models import ApiToken, AuditEntry, Call, Case, OutboxItem, Report
-from support import call_params
+from models import ApiToken, AuditEntry, Case, OutboxItem, Report
 
 REPORT = {"idempotency_key": "app-2026-11-25-0001", "kind": "forced_labour", "urgency": "normal",
           "description": "Workers locked in a shrimp shed", "location": {"postcode": "74000"},
@@ -38,7 +38,7 @@ def test_a_report_opens_a_case_and_queues_its_escalation(client, db, token):
     case = db.scalars(select(Case)).one()
     assert db.scalars(select(Report)).one().case_id == case.id
     item = db.scalars(select(OutboxItem)).one()
-    assert (item.job_id, item.function, item.args) == (f"case-start-{case.id}", "workers.jobs.start_escalation", [case.id])
+    assert outbox_row(item) == start_row(case) == (f"case-start-{case.id}", "start_escalation", [case.id], "default")
 
 
 def test_the_same_idempotency_key_returns_the_same_case(client, db, token):
@@ -198,8 +198,9 @@ def test_unknown_api_paths_and_methods_answer_json(client):
 
 
 def test_an_api_case_climbs_the_same_ladder(ladder_env, db):
+    from helpers.ladder import DUTY_1, DUTY_2, run_jobs
+
     from hotline.api.tokens import issue
-    from ladder import DUTY_1, DUTY_2, run_jobs
 
     app, _, redis = ladder_env
     client = app.test_client()

@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from hypothesis import HealthCheck, given, settings
 
+from casework.config import Config
 from hotline import create_app
 from hotline.api.tokens import issue
-from hotline.config import Config
 
 pytestmark = pytest.mark.slow
 

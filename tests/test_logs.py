@@ -7,11 +7,11 @@ import json
 import logging
 
 import pytest
+from helpers.ladder import DUTY_1, reply, run_jobs
+from helpers.support import AUTH_TOKEN, BASE_URL, call_params
 
-from hotline import logs
+from casework import logs
 from hotline.simulator import Caller, Phone, client_post
-from ladder import DUTY_1, reply, run_jobs
-from support import AUTH_TOKEN, BASE_URL, call_params
 
 NUMBER = "+66891234567"
 FORMS = [NUMBER, "66891234567", "0891234567", "089-123-4567", "089 123 4567", "%2B66891234567", "0066891234567"]
@@ -87,7 +87,7 @@ def test_a_full_call_its_case_and_its_escalation_leave_no_number_and_no_body_in_
     assert "ทีมกำลังไป" not in text  # the field team's reply
     assert "+668XXXX4567" in text  # the careless line, masked
     assert any(line.get("call_sid") == transcript.call_sid and line.get("request_id") for line in lines)
-    assert any(line.get("job_id", "").startswith("case-open-") for line in lines)
+    assert any(line.get("job_id", "").startswith("case-start-") for line in lines)
     assert any(line.get("case") == case.reference for line in lines)
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from helpers.ladder import report, run_jobs
+from helpers.support import AUTH_TOKEN, BASE_URL, call_params
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from hotline.simulator import Caller, Phone, client_post
-from ladder import report, run_jobs
 from models import Case, utcnow
-from support import AUTH_TOKEN, BASE_URL, call_params
 from workers.queues import SMS, queue
 
 TOKEN = "scrape-token-0123456789"
@@ -93,8 +93,8 @@ def test_a_trainers_simulated_call_moves_no_value(ladder_env, db):
 
 
 def test_a_scrape_with_the_database_and_redis_down_still_answers(config):
+    from casework.config import Config
     from hotline import create_app
-    from hotline.config import Config
 
     broken = Config(**{**config.__dict__, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test",
                        "REDIS_URL": "redis://127.0.0.1:1/0", "METRICS_TOKEN": TOKEN})

@@ -14,9 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers.prism import free_port
 
-from hotline.config import ROOT
-from prism import free_port
+from casework.config import ROOT
 
 pytestmark = pytest.mark.slow
 TOKEN = "gunicorn-scrape-token"

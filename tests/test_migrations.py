@@ -1,13 +1,21 @@
 """The migrations are the schema: one head, and nothing in the models that they lack."""
 from __future__ import annotations
 
+import json
+import os
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
-from hotline.config import ROOT
+from casework.config import ROOT
 from models import Base, make_engine
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_one_head():
@@ -21,3 +29,63 @@ def test_the_migrated_database_matches_the_models(database_url):
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request, tmp_path):
+    """A database with no schema at all, for walking the migrations one by one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'walk.db'}"
+        return
+    request.getfixturevalue("postgres_url")  # skips (or fails in CI) without PostgreSQL
+    schema = f"migration_walk_{os.getpid()}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def alembic(url: str, verb: str, revision: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+        cfg.attributes["connection"], cfg.attributes["configure_logger"] = connection, False
+        getattr(command, verb)(cfg, revision)
+    engine.dispose()
+
+
+def test_0007_names_jobs_as_casework_does_and_keeps_a_waiting_calls_case_job(empty_database):
+    alembic(empty_database, "upgrade", "0006")
+    engine = make_engine(empty_database)
+    now = "2026-12-01 00:00:00"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO calls (id, call_sid, status, caller_withheld, province_candidates, language,"
+                                " ivr_path, started_at) VALUES (4, 'CA4', 'completed', false, '[]', 'th', '[]', :now)"),
+                           {"now": now})
+        connection.execute(text("INSERT INTO cases (id, reference, source, call_id, urgency, status, level, ladder_run,"
+                                " unacknowledged, created_at) VALUES (9, '1300-69-000009', 'call', 4, 'urgent', 'new', 0, 0,"
+                                " false, :now)"), {"now": now})
+        for job_id, function, args, status in [("case-open-4", "workers.jobs.open_case", "[4]", "pending"),
+                                               ("sms-3", "workers.jobs.send_escalation", "[3]", "done")]:
+            connection.execute(text("INSERT INTO outbox (job_id, function, args, queue, status, attempts, created_at)"
+                                    " VALUES (:job_id, :function, :args, 'urgent', :status, 0, :now)"),
+                               {"job_id": job_id, "function": function, "args": args, "status": status, "now": now})
+    rows = "SELECT job_id, function, args, status FROM outbox ORDER BY id"
+
+    def outbox() -> list[tuple]:
+        with engine.connect() as connection:
+            return [(job_id, function, json.loads(args) if isinstance(args, str) else args, status)
+                    for job_id, function, args, status in connection.execute(text(rows))]
+
+    alembic(empty_database, "upgrade", "0007")
+    assert outbox() == [("case-start-9", "start_escalation", [9], "pending"), ("sms-3", "send_escalation", [3], "done")]
+    alembic(empty_database, "downgrade", "0006")
+    assert outbox() == [("case-start-9", "workers.jobs.start_escalation", [9], "pending"),
+                        ("sms-3", "workers.jobs.send_escalation", [3], "done")]  # the earlier release runs these too
+    alembic(empty_database, "upgrade", "head")
+    assert [row[1] for row in outbox()] == ["start_escalation", "send_escalation"]
+    engine.dispose()

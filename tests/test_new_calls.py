@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from models.new_calls import log_new_call
 
 
 def values(sid: str) -> tuple[dict, dict]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     call = dict(call_sid=sid, status="ringing", from_raw="+66812345678", from_e164="+66812345678",
                 caller_withheld=False, caller_country="TH", to_number="+661300", province_code=None,
                 province_source=None, province_candidates=[], language="th", ivr_path=[], started_at=now)

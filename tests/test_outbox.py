@@ -5,18 +5,20 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from helpers.support import Twilio, call_params
 from redis import Redis
 from rq import SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from casework import work
+from casework.config import Config
 from hotline import create_app
-from hotline.config import Config
-from models import Call, OutboxItem, utcnow
-from support import Twilio, call_params
-from workers import outbox, queues, runtime
-from workers.db import sessions
+from models import Case, OutboxItem, utcnow
+from workers import dispatch as outbox
+from workers import queues, runtime
+from workers.db import forget
 
 SID = "CA" + "f" * 32
 
@@ -24,15 +26,13 @@ SID = "CA" + "f" * 32
 @pytest.fixture
 def live(config, redis_url, monkeypatch):
     """The app with the machine's Redis; jobs read the same database."""
-    monkeypatch.setenv("HOTLINE_ENV", "test")
-    monkeypatch.setenv("DATABASE_URL", config.DATABASE_URL)
-    sessions.cache_clear()
-    runtime.config.cache_clear()
+    forget()
     cfg = Config(**{**config.__dict__, "REDIS_URL": redis_url})
+    runtime.start(cfg)
     app = create_app(cfg)
     yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
-    sessions.cache_clear()
-    runtime.config.cache_clear()
+    runtime.stop()
+    forget()
 
 
 def urgent_call(twilio) -> None:
@@ -51,10 +51,10 @@ def test_an_urgent_call_enqueues_its_case_job_by_id_after_commit(live, db):
     app, twilio, redis = live
     urgent_call(twilio)
     item = db.scalars(select(OutboxItem)).one()
-    call = db.scalars(select(Call)).one()
+    case = db.scalars(select(Case)).one()
     assert item.status == "enqueued"
     job = Job.fetch(item.job_id, connection=redis, serializer=JSONSerializer)
-    assert job.func_name == "workers.jobs.open_case" and list(job.args) == [call.id] and job.origin == "urgent"
+    assert job.func_name == "workers.jobs.start_escalation" and list(job.args) == [case.id] and job.origin == "urgent"
     run_worker(redis)
     db.expire_all()
     assert db.get(OutboxItem, item.id).status == "done"
@@ -93,7 +93,7 @@ def test_a_failed_job_is_enqueued_again_by_the_sweep(live, db, monkeypatch):
     from workers import jobs
 
     with monkeypatch.context() as broken:
-        broken.setattr(jobs, "open_case_for_call", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
+        broken.setattr(jobs.ladder, "begin", lambda *a: (_ for _ in ()).throw(RuntimeError("worker trouble")))
         worker = SimpleWorker([queues.queue("urgent", redis)], connection=redis, serializer=JSONSerializer)
         worker.work(burst=True, max_jobs=1)
     item = db.scalars(select(OutboxItem)).one()
@@ -128,11 +128,11 @@ def test_a_job_a_dying_worker_took_off_its_queue_is_enqueued_again_after_a_minut
 def test_running_the_case_job_twice_is_harmless(live, db):
     app, twilio, redis = live
     urgent_call(twilio)
-    call = db.scalars(select(Call)).one()
-    from workers.jobs import open_case
+    case = db.scalars(select(Case)).one()
+    from workers.jobs import start_escalation
 
-    open_case(call.id)
-    open_case(call.id)
+    start_escalation(case.id)
+    start_escalation(case.id)
     db.expire_all()
     assert db.scalars(select(OutboxItem)).one().status == "done"
 
@@ -147,16 +147,32 @@ def test_an_item_done_while_it_was_being_enqueued_stays_done(live, db, monkeypat
     """The job can finish between the read of its item and the enqueue's write: that write must not undo it."""
     app, _twilio, redis = live
     with app.extensions["sessions"]() as session:
-        outbox.add(session, "workers.jobs.open_case", [1], "case-race", "default")
+        work.add(session, work.Work("start_escalation", (1,), "case-race", "default"))
         session.commit()
         item = session.scalars(select(OutboxItem)).one()
 
-        def finish_first(_redis, item):
+        def finish_first(_queue, _function, _args, job_id):
             with app.extensions["sessions"]() as other:
-                outbox.mark_done(other, item.job_id)
+                work.mark_done(other, job_id)
                 other.commit()
 
-        monkeypatch.setattr(outbox, "_enqueue", finish_first)
+        monkeypatch.setattr(outbox, "enqueue_once", finish_first)
         outbox._enqueue_all(session, redis, [item])
     db.expire_all()
     assert db.scalars(select(OutboxItem)).one().status == "done"
+
+
+def test_every_job_casework_names_is_a_job_the_workers_run():
+    from types import SimpleNamespace
+
+    from rq.utils import import_attribute
+
+    from workers.jobs import JOBS
+
+    case = SimpleNamespace(id=7, urgency="urgent")
+    named = [work.start_escalation(case), work.restart_escalation(7, 1, "normal"), work.send_escalation(3),
+             work.check_acknowledged(7, 2, 1), work.run_retention("2026-12-03")]
+    assert {w.job for w in named} == set(JOBS)
+    for w in named:
+        assert import_attribute(outbox.job_function(w.job)) is JOBS[w.job]
+        assert import_attribute(outbox.job_function(f"workers.jobs.{w.job}")) is JOBS[w.job]  # rows before 0007

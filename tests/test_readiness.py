@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from rq import Worker
 
+from casework.config import Config
 from hotline import create_app
-from hotline.config import Config
 from workers.queues import ALL, connect, queue
 
 

@@ -11,10 +11,9 @@ import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
-from hotline.config import ROOT
+from casework.config import ROOT
 from models import CENTRAL, Centre, Contact, Province
-from models.reference import (ReferenceDataError, is_demo_number, load_centres, load_contacts, load_provinces,
-                              route)
+from models.reference import ReferenceDataError, is_demo_number, load_centres, load_contacts, load_provinces, route
 
 REGION_SIZES = {"north": 9, "northeast": 20, "central": 22, "east": 7, "west": 5, "south": 14}
 

@@ -3,16 +3,16 @@ checked by travelling in time, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
-from records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_report, add_sms
+from helpers.records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_report, add_sms
 from sqlalchemy import select
 
+from casework import retention
 from models import Annotation, ApiToken, AuditEntry, Call, CaseTransition, Message, Report
-from workers import retention
 
-T0 = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
 
 def travel(days: float):
@@ -181,25 +181,26 @@ def test_flask_retention_run_without_twilio_credentials_blanks_the_database_only
 
 
 def test_the_relay_enqueues_one_run_a_bangkok_day_after_the_hour_and_a_rerun_is_a_no_op(ladder_env, db):
-    from ladder import run_jobs
+    from helpers.ladder import run_jobs
 
+    from workers.jobs import run_retention
     from workers.relay import schedule_retention
 
     app, _twilio, redis = ladder_env
     config = app.config["HOTLINE"]
     with travel(0):
         call = add_call(db)
-    early = datetime(2026, 4, 10, 19, 30, tzinfo=timezone.utc)  # 02:30 in Bangkok
+    early = datetime(2026, 4, 10, 19, 30, tzinfo=UTC)  # 02:30 in Bangkok
     with time_machine.travel(early, tick=False):
-        assert retention.schedule(db, redis, config) is False
+        assert schedule_retention(config) is False
     later = early + timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         assert schedule_retention(config) is True  # as the relay's hourly look does it
-        assert retention.schedule(db, redis, config) is False  # already queued
+        assert schedule_retention(config) is False  # already queued
         run_jobs(redis)
         db.expire_all()
-        assert retention.schedule(db, redis, config) is False  # already ran today
-        retention.run_daily("2026-04-11")  # a job run twice does nothing the second time
+        assert schedule_retention(config) is False  # already ran today
+        run_retention("2026-04-11")  # a job run twice does nothing the second time
     entries = audits(db)
     assert [e.target for e in entries] == ["retention:2026-04-11"]
     assert fresh(db, call).recording_sid is None and fresh(db, call).from_e164 is None

@@ -7,10 +7,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from helpers.prism import free_port, prism_mock, relaxed_copy
 
-from hotline.config import Config
-from prism import free_port, prism_mock, relaxed_copy
-from workers import retention, sms
+from casework import retention
+from casework.config import Config
+from workers import twilio_sms as sms
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 RECORDING = "RE" + "fedcba9876543210" * 2
@@ -32,7 +33,7 @@ def prism_url(tmp_path_factory):
 
 
 def test_the_delete_request_is_the_one_twilio_describes(prism_url):
-    client = retention.twilio_for(config(prism_url))
+    client = sms.rest_client(config(prism_url))
     assert retention.delete_at_twilio(client, RECORDING) is True
     assert client.http_client._test_only_last_response.status_code == 204
     assert retention.delete_at_twilio(client, "RE-not-a-recording-sid") is False  # Prism refuses what Twilio would

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from support import call_params
+from helpers.support import call_params
 
 # endpoint: (method, path, status codes a stranger may get)
 STRANGER = {

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import AUTH_TOKEN, Twilio, call_params
 from sqlalchemy import func, select
 from twilio.request_validator import HMAC_SHA256, RequestValidator
 
+from casework.config import Config, ConfigError
 from hotline import create_app
-from hotline.config import Config, ConfigError
 from models import Call, CallEvent
-from support import AUTH_TOKEN, Twilio, call_params
 
 WEBHOOKS = ["/voice/incoming", "/voice/status", "/voice/fallback", "/voice/recording", "/voice/ivr/main?s=2&try=1"]
 
@@ -77,8 +77,10 @@ def test_hmac_sha256_with_the_webhook_shared_key(config, db):
     settings = {"X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"}
     good = RequestValidator("shared-key-secret").compute_signature(url, params, HMAC_SHA256)
     wrong = RequestValidator(AUTH_TOKEN).compute_signature(url, params, HMAC_SHA256)
-    post = lambda sig: client.post("/voice/incoming", data=params, base_url="https://hotline.example.go.th",
-                                   headers={**settings, "X-Twilio-Signature": sig})
+    def post(signature):
+        return client.post("/voice/incoming", data=params, base_url="https://hotline.example.go.th",
+                           headers={**settings, "X-Twilio-Signature": signature})
+
     assert post(wrong).status_code == 403
     assert post(good).status_code == 200
 

@@ -1,4 +1,4 @@
-"""workers.sms against Twilio's own OpenAPI description, served by the Prism mock server.
+"""workers.twilio_sms against Twilio's own OpenAPI description, served by the Prism mock server.
 
 Prism checks every request the official client makes against the description (and
 refuses a bad one with 422); Twilio's error answers (400 + a Twilio code) come from
@@ -18,13 +18,14 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
+from helpers.prism import MESSAGES, free_port, prism_mock, relaxed_copy
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from hotline.config import DEVELOPMENT_AUTH_TOKEN, Config
-from prism import MESSAGES, free_port, prism_mock, relaxed_copy
-from workers import sms
+from casework.config import DEVELOPMENT_AUTH_TOKEN, Config
+from casework.escalation_sms import SmsRefused, SmsUnavailable
+from workers import twilio_sms as sms
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TO = "+66812345678"
@@ -112,7 +113,7 @@ def fake(twilio_fake):
 
 def test_a_real_send_passes_twilios_description_and_returns_a_sid(prism_url, wire, caplog):
     caplog.set_level(logging.INFO)
-    sent = sms.send(config(prism_url), TO, BODY, CALLBACK)
+    sent = sms.TwilioSender(config(prism_url)).send(TO, BODY, CALLBACK)
     assert re.fullmatch(r"SM[0-9a-fA-F]{32}", sent.sid) and sent.status == "queued" and sent.dry_run is False
     (request,) = wire.seen
     assert request["url"] == prism_url + MESSAGES.replace("{AccountSid}", ACCOUNT)
@@ -123,7 +124,8 @@ def test_a_real_send_passes_twilios_description_and_returns_a_sid(prism_url, wir
 
 def test_a_messaging_service_sends_without_from_or_callback(prism_url, wire):
     service = "MG" + "a" * 32
-    sent = sms.send(config(prism_url, TWILIO_FROM_NUMBER=None, TWILIO_MESSAGING_SERVICE_SID=service), TO, BODY, None)
+    sent = sms.TwilioSender(config(prism_url, TWILIO_FROM_NUMBER=None, TWILIO_MESSAGING_SERVICE_SID=service)).send(
+        TO, BODY, None)
     assert sent.sid.startswith("SM")
     assert wire.seen[0]["data"] == {"To": TO, "Body": BODY, "MessagingServiceSid": service}
 
@@ -137,8 +139,8 @@ def test_prism_refuses_what_twilios_description_forbids(prism_url):
     problem = json.loads(client.http_client._test_only_last_response.text)
     assert problem["validation"][0]["message"] == "Request body must have required property 'To'"
     # Through send(): a callback that is not a URI breaks the contract; a 422 is a bug, never retried.
-    with pytest.raises(sms.PermanentSmsError) as refused:
-        sms.send(config(prism_url), TO, BODY, "not a url")
+    with pytest.raises(SmsRefused) as refused:
+        sms.TwilioSender(config(prism_url)).send(TO, BODY, "not a url")
     assert refused.value.status == 422 and refused.value.code is None
 
 
@@ -152,8 +154,8 @@ def test_the_relaxed_copy_accepts_a_single_value_for_a_list(prism_url):
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_rate_limits_and_server_errors_are_transient(prism_url, wire, status):
     wire.headers["Prefer"] = f"code={status}"
-    with pytest.raises(sms.TransientSmsError) as error:
-        sms.send(config(prism_url), TO, BODY, CALLBACK)
+    with pytest.raises(SmsUnavailable) as error:
+        sms.TwilioSender(config(prism_url)).send(TO, BODY, CALLBACK)
     assert error.value.status == status  # Prism validated the request, then answered as asked
 
 
@@ -163,8 +165,8 @@ def test_twilio_refusals_are_permanent_with_their_code(fake, code, number_side, 
     fake.status = 400
     fake.body = {"code": code, "message": f"The 'To' number {TO} cannot get this message.",
                  "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": 400}
-    with pytest.raises(sms.PermanentSmsError) as error:
-        sms.send(config(fake.url), TO, BODY, CALLBACK)
+    with pytest.raises(SmsRefused) as error:
+        sms.TwilioSender(config(fake.url)).send(TO, BODY, CALLBACK)
     assert error.value.code == code and error.value.status == 400
     assert error.value.number_unreachable is number_side
     assert TO not in str(error.value) and "+668XXXX5678" in str(error.value)  # callers may log it
@@ -177,21 +179,21 @@ def test_an_rfc9457_problem_answer_is_classified_too(fake):
     fake.status = 400
     fake.body = {"type": "https://www.twilio.com/docs/errors/21610", "status": 400, "code": 21610,
                  "title": "Attempt to send to unsubscribed recipient", "detail": "The recipient replied STOP."}
-    with pytest.raises(sms.PermanentSmsError) as error:
-        sms.send(config(fake.url), TO, BODY, None)
+    with pytest.raises(SmsRefused) as error:
+        sms.TwilioSender(config(fake.url)).send(TO, BODY, None)
     assert isinstance(error.value.__cause__, TwilioServiceException) and error.value.code == 21610
     fake.status, fake.body = 429, {**fake.body, "code": 20429, "status": 429, "title": "Too Many Requests"}
-    with pytest.raises(sms.TransientSmsError):
-        sms.send(config(fake.url), TO, BODY, None)
+    with pytest.raises(SmsUnavailable):
+        sms.TwilioSender(config(fake.url)).send(TO, BODY, None)
 
 
 def test_timeouts_and_refused_connections_are_transient(fake, monkeypatch):
     monkeypatch.setattr(sms, "TIMEOUT", 0.3)
     fake.delay = 1.0
-    with pytest.raises(sms.TransientSmsError, match="ReadTimeout"):
-        sms.send(config(fake.url), TO, BODY, None)
-    with pytest.raises(sms.TransientSmsError, match="ConnectionError"):
-        sms.send(config(f"http://127.0.0.1:{free_port()}"), TO, BODY, None)
+    with pytest.raises(SmsUnavailable, match="ReadTimeout"):
+        sms.TwilioSender(config(fake.url)).send(TO, BODY, None)
+    with pytest.raises(SmsUnavailable, match="ConnectionError"):
+        sms.TwilioSender(config(f"http://127.0.0.1:{free_port()}")).send(TO, BODY, None)
 
 
 @pytest.mark.parametrize("settings", [{"TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None},
@@ -202,23 +204,21 @@ def test_dry_run_never_touches_the_network(monkeypatch, settings):
     monkeypatch.setattr(socket.socket, "connect", lambda *a: pytest.fail("dry run opened a connection"))
     cfg = config(f"http://127.0.0.1:{free_port()}", **settings)
     assert cfg.sms_dry_run
-    sent = sms.send(cfg, TO, BODY, CALLBACK)
+    sent = sms.TwilioSender(cfg).send(TO, BODY, CALLBACK)
     assert sent.dry_run is True and sent.status == "dry-run" and re.fullmatch(r"DR[0-9a-f]{32}", sent.sid)
-    assert sms.send(cfg, TO, BODY, CALLBACK).sid != sent.sid
+    assert sms.TwilioSender(cfg).send(TO, BODY, CALLBACK).sid != sent.sid
 
 
 def test_no_sender_configured_is_permanent_without_a_request(monkeypatch):
     monkeypatch.setattr(sms, "Client", lambda *a, **k: pytest.fail("sent without a sender"))
-    with pytest.raises(sms.PermanentSmsError) as error:
-        sms.send(config("http://127.0.0.1:9", TWILIO_FROM_NUMBER=None), TO, BODY, None)
+    with pytest.raises(SmsRefused) as error:
+        sms.TwilioSender(config("http://127.0.0.1:9", TWILIO_FROM_NUMBER=None)).send(TO, BODY, None)
     assert error.value.code == 21603 and not error.value.number_unreachable
 
 
 def test_the_demo_roster_is_never_texted_for_real():
-    from workers.sms import PermanentSmsError, send
-
     cfg = Config(ENV="test", TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006",
                  TWILIO_API_BASE_URL="http://127.0.0.1:1")
     cfg.check()
-    with pytest.raises(PermanentSmsError, match="demo"):
-        send(cfg, "+66800500011", "test", None)
+    with pytest.raises(SmsRefused, match="demo"):
+        sms.TwilioSender(cfg).send("+66800500011", "test", None)

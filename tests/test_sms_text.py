@@ -6,8 +6,16 @@ from types import SimpleNamespace
 import geothai
 import pytest
 
-from hotline.ivr.menu import KINDS
-from workers.sms_text import HELP_SMS, KIND_TH, confirmation_sms, escalation_sms, segments, several_cases_sms
+from casework.wording import (
+    HELP_SMS,
+    KEPT_SMS,
+    already_acknowledged_sms,
+    confirmation_sms,
+    escalation_sms,
+    segments,
+    several_cases_sms,
+)
+from models.vocabulary import KINDS
 
 CONSOLE = "https://1300.m-society.go.th"
 
@@ -53,7 +61,8 @@ def test_an_unknown_province_says_so():
 
 
 def test_every_kind_has_a_thai_label_and_replies_fit():
-    assert set(KIND_TH) == set(KINDS)
-    assert segments(HELP_SMS) <= 2
+    assert all(kind.sms_th for kind in KINDS.values())
+    assert segments(HELP_SMS) <= 2 and segments(KEPT_SMS) <= 2
+    assert segments(already_acknowledged_sms(case(reference="1300-69-999999"))) <= 2
     assert segments(confirmation_sms(case(reference="1300-69-999999"))) <= 2
     assert segments(several_cases_sms([case(reference="1300-69-999999")] * 5)) <= 2

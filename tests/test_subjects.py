@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import os
 
-from records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_sms
+from helpers.records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_sms
 from sqlalchemy import select
 
-from hotline import subjects
+from casework import subjects
 from models import Annotation, AuditEntry, Call, Case, Message, User
 
 

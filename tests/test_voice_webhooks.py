@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import OPERATOR, call_params, outbox_row, parse_twiml, start_row
 from sqlalchemy import func, select, text
 
 from models import Call, CallEvent, Case, OutboxItem
-from support import OPERATOR, call_params, parse_twiml
 
 SID = "CA" + "a" * 32
 
@@ -83,8 +83,9 @@ def test_a_completed_trafficking_call_queues_one_case(twilio, db):
     for _ in range(2):
         twilio.post("/voice/status", call_params(SID, CallStatus="completed", CallDuration="60"))
     item = db.scalars(select(OutboxItem)).one()
-    call = db.scalars(select(Call)).one()
-    assert item.job_id == f"case-open-{call.id}" and item.args == [call.id] and item.queue == "default"
+    case = db.scalars(select(Case)).one()
+    assert case.call_id == db.scalars(select(Call.id)).one()
+    assert outbox_row(item) == start_row(case) == (f"case-start-{case.id}", "start_escalation", [case.id], "default")
     assert item.status == "pending"  # no Redis in this app: the relay's sweep will enqueue it
 
 
@@ -96,7 +97,7 @@ def test_key_presses_delivered_after_the_final_status_still_count(twilio, db):
     assert db.scalars(select(Case)).first() is None
     twilio.post("/voice/ivr/main?s=2&try=1", call_params(SID, Digits="1"))  # the report, late
     case = db.scalars(select(Case)).one()
-    assert case.category is None and db.scalars(select(OutboxItem)).one().job_id == f"case-open-{case.call_id}"
+    assert case.category is None and db.scalars(select(OutboxItem)).one().job_id == f"case-start-{case.id}"
     twilio.post("/voice/ivr/kind?s=3&try=1", call_params(SID, Digits="3"))  # its kind, later still
     twilio.post("/voice/ivr/kind?s=3&try=1", call_params(SID, Digits="3"))  # and retried
     db.expire_all()
@@ -165,7 +166,7 @@ def test_unknown_digits_and_unknown_menu_nodes_keep_the_caller_on_a_path(twilio,
 
 
 def test_a_bug_in_a_webhook_connects_the_caller_instead_of_failing(twilio, monkeypatch):
-    from hotline.telephony import intake
+    from casework import call_log as intake
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")

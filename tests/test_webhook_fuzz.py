@@ -10,13 +10,13 @@ from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
 import pytest
+from helpers.support import AUTH_TOKEN, Twilio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casework.config import Config
+from casework.ivr.menu import MENU
 from hotline import create_app
-from hotline.config import Config
-from hotline.ivr.menu import MENU
-from support import AUTH_TOKEN, BASE_URL, Twilio
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")]
 EXAMPLES = 1500  # per webhook: 7 webhooks -> 10,500 requests

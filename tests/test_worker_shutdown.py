@@ -14,7 +14,7 @@ import pytest
 from redis import Redis
 from rq.job import JobStatus
 
-from hotline.config import ROOT
+from casework.config import ROOT
 from workers.queues import DEFAULT, queue
 
 pytestmark = pytest.mark.slow

@@ -8,13 +8,14 @@ import logging
 import os
 
 import pytest
-from sqlalchemy import event, select, text
+from helpers.ladder import report
+from sqlalchemy import select, text
 from sqlalchemy.sql import compiler
 
-from ladder import report
-from models import Base, Call, Message
+from models import Base, Call, Case, Message
 from workers import db as worker_db
-from workers import jobs, runtime, sms
+from workers import jobs, runtime
+from workers import twilio_sms as sms
 from workers.warmup import warm_up
 
 SID = "CA" + "7" * 32
@@ -27,6 +28,22 @@ def snapshot(session) -> dict:
     sequences = {name: session.scalar(text(f"SELECT last_value FROM {name}"))
                  for name in ("cases_id_seq", "calls_id_seq", "centres_id_seq", "contacts_id_seq")}
     return {"tables": tables, "sequences": sequences}
+
+
+def compiling(work) -> list[str]:
+    """The statements SQLAlchemy compiles while `work()` runs."""
+    compiled, original = [], compiler.Compiled.__init__
+
+    def counting(self, *args, **kwargs):
+        compiled.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    compiler.Compiled.__init__ = counting
+    try:
+        work()
+    finally:
+        compiler.Compiled.__init__ = original
+    return compiled
 
 
 def in_child(work) -> dict:
@@ -57,34 +74,29 @@ def test_the_warm_up_rolls_back_and_sends_and_enqueues_nothing(ladder_env, db, m
     redis.flushdb()
     before = snapshot(db)
     monkeypatch.setattr(sms, "twilio_client", lambda *_: pytest.fail("the warm-up reached Twilio"))
-    send, redis_of = sms.send, runtime.redis
+    context = runtime.current()
+    sender, redis_of = context.sender, context.redis
     with caplog.at_level(logging.INFO):
-        compiled = warm_up(worker_db.sessions())
-    assert compiled > 5
+        compiled = compiling(lambda: warm_up(context))
+    assert len(compiled) > 5
     db.rollback()
     assert snapshot(db) == before  # no row; no case number skipped (escalation, outbox ids may have gaps)
     assert redis.dbsize() == 0  # nothing enqueued, nothing scheduled
-    assert (sms.send, runtime.redis) == (send, redis_of)  # the stand-ins are gone
-    assert worker_db.sessions().kw["bind"].pool.checkedin() == 0  # no connection left for a horse to inherit
-    assert "warmed up" in caplog.text and "open_case" not in caplog.text  # the rehearsal's own logs are silenced
+    assert runtime.current() is context and (context.sender, context.redis) == (sender, redis_of)  # untouched
+    assert context.sessions.kw["bind"].pool.checkedin() == 0  # no connection left for a horse to inherit
+    assert "warmed up" in caplog.text and "escalation=" not in caplog.text  # the rehearsal's own logs are silenced
 
 
 @postgres_only
 def test_a_horse_forked_after_the_warm_up_compiles_no_sql_for_its_job(ladder_env, db):
     app, twilio, redis = ladder_env
     report(twilio, SID, ["1", "2"], postcode="50200")
-    call_id = db.scalar(select(Call.id).where(Call.call_sid == SID))
-    warm_up(worker_db.sessions())
+    case_id = db.scalar(select(Case.id).join(Call, Call.id == Case.call_id).where(Call.call_sid == SID))
+    warm_up(runtime.current())
 
     def horse():
-        compiled, original = [], compiler.Compiled.__init__
-
-        def counting(self, *args, **kwargs):
-            compiled.append(type(self).__name__)
-            original(self, *args, **kwargs)
-
-        compiler.Compiled.__init__ = counting
-        jobs.open_case(call_id)  # level 1: two duty officers, both SMS sent (dry run) in this job
+        # level 1: two duty officers, both SMS sent (dry run) in this job
+        compiled = compiling(lambda: jobs.start_escalation(case_id))
         worker_db.release()
         return compiled
 
@@ -95,7 +107,7 @@ def test_a_horse_forked_after_the_warm_up_compiles_no_sql_for_its_job(ladder_env
 
 @postgres_only
 def test_a_horse_never_uses_its_parents_connection(ladder_env):
-    factory = worker_db.sessions()
+    factory = runtime.current().sessions
     with factory() as session:
         parent_backend = session.scalar(text("SELECT pg_backend_pid()"))
     assert factory.kw["bind"].pool.checkedin() == 1  # pooled in the parent, as the relay would
@@ -117,12 +129,17 @@ def test_a_horse_never_uses_its_parents_connection(ladder_env):
 def test_the_warm_up_skips_sqlite_and_survives_a_database_that_is_down(sqlite_url, caplog):
     from sqlalchemy.orm import sessionmaker
 
+    from casework.config import Config
     from models import make_engine
+    from workers.warmup import RehearsalSender
 
-    assert warm_up(sessionmaker(make_engine(sqlite_url))) == 0
-    down = sessionmaker(make_engine("postgresql://postgres@127.0.0.1:9/none"))
+    def context(url: str):
+        return runtime.Context(Config(ENV="test", DATABASE_URL=url), sessionmaker(make_engine(url)), None,
+                               RehearsalSender())
+
+    assert warm_up(context(sqlite_url)) == 0
     with caplog.at_level(logging.WARNING):
-        assert warm_up(down) == 0
+        assert warm_up(context("postgresql://postgres@127.0.0.1:9/none")) == 0
     assert "not warmed up" in caplog.text
 
 

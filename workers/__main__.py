@@ -7,20 +7,20 @@ import signal
 import time
 
 from redis.exceptions import RedisError
-from rq import Worker
 from rq.serializers import JSONSerializer
 
-from hotline import logs
-from hotline.config import Config
+from casework import logs
+from casework.config import Config
 
-from .db import release
-from .queues import ALL, connect, queue
+from . import runtime
+from .queues import ALL, queue
+from .worker import HotlineWorker
 
 log = logging.getLogger("workers")
 PAUSE = 2.0  # seconds between attempts to reach Redis again
 
 
-def preload() -> None:
+def preload(context: runtime.Context) -> None:
     """Do once, here, what every job would otherwise pay for: RQ forks a work horse per job, and a
     horse that has to import SQLAlchemy, phonenumbers, twilio and geothai, build the engine and
     configure the mappers spends from a second (idle) to several (busy) on it before the job starts."""
@@ -28,42 +28,25 @@ def preload() -> None:
     import twilio.rest.api  # noqa: F401  (the Twilio client imports it lazily, on first use)
     from sqlalchemy.orm import configure_mappers
 
-    from . import jobs, sms  # noqa: F401
-    from .db import sessions
+    from . import jobs, twilio_sms  # noqa: F401
     from .warmup import warm_up
 
     geothai.province("10"), geothai.district("1001")  # their tables load on first use
     configure_mappers()
     # Compiles the jobs' SQL once here, for every horse (a rolled-back rehearsal); closes its connection.
-    warm_up(sessions())
+    warm_up(context)
     # Every horse would otherwise run a full collection over the ~120k objects it inherits (bench P3:
     # half of a job's CPU), which also touches, hence copies, their pages.
     gc.collect()
     gc.freeze()
 
 
-class HotlineWorker(Worker):
-    """RQ's worker, except that the work horse ignores SIGTERM. RQ already puts the horse in its own
-    process group, but a supervisor that signals every process it started (systemd's default
-    KillMode=control-group) would still kill the job midway. The worker itself gets SIGTERM, lets the
-    horse finish (warm shutdown) and stops; a second SIGTERM, or SIGKILL, still stops both at once."""
-
-    def setup_work_horse_signals(self):
-        super().setup_work_horse_signals()
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def perform_job(self, job, queue, execution) -> bool:
-        try:
-            return super().perform_job(job, queue, execution)
-        finally:
-            release()  # the job's pooled connection: a horse ends with os._exit, which would not close it
-
-
 def main() -> None:
     config = Config.from_env()
     logs.setup("worker", config.LOG_LEVEL, config.LOG_FORMAT)
-    preload()
-    redis = connect(config.REDIS_URL)
+    context = runtime.start(config)
+    preload(context)
+    redis = context.redis
     if redis is None:
         raise SystemExit("REDIS_URL is not set: the worker needs Redis (the embedded runner sets it)")
     # RQ's work loop quits, or raises from its teardown, when Redis goes away in the middle of a
@@ -75,7 +58,7 @@ def main() -> None:
             worker.work(with_scheduler=True)
         except RedisError as error:
             log.error("Redis failed under the worker (%s)", error)
-        if worker._shutdown_requested_date is not None:
+        if worker.stop_requested:
             return
         _listen_for_stop()  # RQ's handlers belong to the worker that just ended
         if STOPPING:

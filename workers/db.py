@@ -22,20 +22,16 @@ _factories: dict[str | None, sessionmaker] = {}
 _lock = threading.Lock()
 
 
-def sessions(database_url: str | None = None) -> sessionmaker:
+def sessions(database_url: str) -> sessionmaker:
+    """This process's session factory for the database (one engine per URL)."""
     factory = _factories.get(database_url)
     if factory is not None:
         return factory
     with _lock:
         if database_url not in _factories:
-            url = database_url
-            if url is None:
-                from hotline.config import Config
-
-                url = Config.from_env().DATABASE_URL
-            pooling = {"poolclass": NullPool} if url.startswith("sqlite") else {
+            pooling = {"poolclass": NullPool} if database_url.startswith("sqlite") else {
                 "poolclass": QueuePool, "pool_size": 1, "max_overflow": 4}
-            _factories[database_url] = make_sessionmaker(make_engine(url, **pooling))
+            _factories[database_url] = make_sessionmaker(make_engine(database_url, **pooling))
         return _factories[database_url]
 
 
@@ -55,14 +51,11 @@ def _holds_connections(engine: Engine) -> bool:
     return not isinstance(pool, NullPool) and bool(pool.checkedin() or pool.checkedout())
 
 
-def cache_clear() -> None:
+def forget() -> None:
     """Forget the engines (tests change DATABASE_URL), closing their connections first."""
     with _lock:
         release()
         _factories.clear()
-
-
-sessions.cache_clear = cache_clear  # type: ignore[attr-defined]  # as with the lru_cache this replaced
 
 
 def _forget_inherited() -> None:

@@ -1,12 +1,15 @@
-"""Queue names and the Redis connection; short timeouts so a dead Redis never stalls a webhook."""
+"""The Redis connection and RQ's queues (named in `casework.work`); short timeouts so a dead Redis never
+stalls a webhook."""
 from __future__ import annotations
 
 from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-URGENT, DEFAULT, SMS = "urgent", "default", "sms"
-ALL = [URGENT, DEFAULT, SMS]  # a worker serves them in this order
+from casework.work import DEFAULT, QUEUES, SMS, URGENT
+
+__all__ = ["ALL", "DEFAULT", "SMS", "URGENT", "connect", "queue"]
+ALL = QUEUES  # a worker serves them in this order
 
 
 def connect(url: str | None) -> Redis | None:

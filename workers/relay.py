@@ -1,48 +1,59 @@
 """The outbox relay: every few seconds, enqueue what the web process could not, replay
 webhooks spooled to disk while the database was down, and re-arm overdue SLA checks;
-once an hour, see whether the day's retention run is due (workers/retention.py)."""
+once an hour, see whether the day's retention run is due (casework/retention.py)."""
 from __future__ import annotations
 
 import logging
 import signal
 import time
 
+from rq.exceptions import DuplicateJobError
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from hotline import logs
-from hotline.config import Config
-from hotline.telephony import spool
+from casework import logs, retention, spool, work
+from casework.config import Config
 
-from . import outbox, retention
+from . import dispatch
 from .db import sessions
-from .jobs import enqueue_overdue_checks
-from .queues import ALL, connect
+from .jobs import enqueue_overdue_checks, run_retention
+from .queues import ALL, connect, queue
 
 log = logging.getLogger(__name__)
 RETENTION_LOOK_EVERY = 3600.0  # seconds between looks at whether the day's retention run is due
 
 
 def run_once(config: Config) -> tuple[int, int]:
-    from hotline.telephony.intake import replay_spooled
-
     session_factory = sessions(config.DATABASE_URL)
     redis = connect(config.REDIS_URL)
     job_ids: list[str] = []
     replayed = spool.replay(config.SPOOL_DIR,
-                            lambda record: job_ids.extend(replay_spooled(session_factory, record, config)))
+                            lambda record: job_ids.extend(spool.write(session_factory, record, config)))
     with session_factory() as session:
-        outbox.dispatch(session, redis, job_ids)
-        swept = outbox.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)
+        dispatch.dispatch(session, redis, job_ids)
+        swept = dispatch.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)
         swept += enqueue_overdue_checks(session, redis)  # SLA timers a Redis restart may have lost
     if redis is not None:
         move_due_jobs(redis)
     return replayed, swept
 
 
-def schedule_retention(config: Config) -> bool:
+def schedule_retention(config: Config, now=None) -> bool:
+    """The hourly look: enqueue today's retention run once its Bangkok hour has come, if it has not run yet."""
+    redis = connect(config.REDIS_URL)
+    if redis is None:
+        return False
     with sessions(config.DATABASE_URL)() as session:
-        return retention.schedule(session, connect(config.REDIS_URL), config)
+        day = retention.due_day(session, config, now)
+    if day is None:
+        return False
+    daily = work.run_retention(day)
+    try:  # a run may take long (a Twilio request per recording and per call); a failed one is tried again next hour
+        queue(daily.queue, redis).enqueue(run_retention, day, job_id=daily.job_id, unique=True, job_timeout=3600,
+                                          result_ttl=3600, failure_ttl=3000)
+    except DuplicateJobError:
+        return False
+    return True
 
 
 def move_due_jobs(redis) -> bool:

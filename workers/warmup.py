@@ -4,14 +4,14 @@ work horse forked afterwards inherits SQLAlchemy's compiled statements instead o
 SQLAlchemy caches a statement's SQL (per engine, and per mapper for the flush's INSERTs and UPDATEs)
 the first time it runs. RQ forks a horse per job from a parent that never ran a query, so every horse
 compiled every statement of its job again (bench P3: ~40 % of a case job's CPU). Here the parent runs
-the real job functions (`open_case`, `start_escalation`, `check_acknowledged`, their SMS included)
+the real job steps (`start_escalation`'s and `check_acknowledged`'s, their SMS included)
 against the real database, on a case, centre and contacts of its own made inside one transaction:
 
 - every session the jobs open is bound to that transaction (their commits are savepoints), and the
   transaction is rolled back at the end: nothing is written, and the rows it made were never visible
   to anyone else (they have negative ids, so no sequence moves and no case number is skipped);
-- no SMS is sent (`sms.send` answers a dry run) and Redis is not touched (`runtime.redis` is None),
-  so nothing is enqueued or scheduled; the jobs' own INFO logs are silenced meanwhile.
+- no SMS is sent (the rehearsal's own sender answers a dry run) and Redis is not touched (its context has
+  none), so nothing is enqueued or scheduled; the jobs' own INFO logs are silenced meanwhile.
 
 PostgreSQL only (SQLite's driver cannot nest a rolled-back transaction safely, and the embedded demo
 does not need the speed). If anything fails, the worker starts anyway, with the caches it got.
@@ -23,45 +23,64 @@ import os
 import secrets
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
+
+from sqlalchemy.orm import sessionmaker
+
+from casework import ladder
+from casework.escalation_sms import Sent
 
 log = logging.getLogger(__name__)
 
 
-def warm_up(factory) -> int:
-    """Run the jobs once against the database and roll everything back; the number of statements compiled."""
-    engine = factory.kw["bind"]
+def warm_up(context) -> float:
+    """Run the jobs once against the context's database and roll everything back; the seconds it took."""
+    engine = context.sessions.kw["bind"]
     if engine.dialect.name != "postgresql":
-        return 0
-    started, before = time.monotonic(), len(engine._compiled_cache)
+        return 0.0
+    started = time.monotonic()
     try:
         with engine.connect() as connection:
             transaction = connection.begin()
             try:
-                with _bound(factory, connection), _quiet(), _no_sms_no_redis():
-                    _rehearse(factory)
+                # Every session of the rehearsal joins this transaction; their commits are savepoints.
+                rehearsal = replace(context, redis=None, sender=RehearsalSender(),
+                                    sessions=sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                                                          expire_on_commit=False))
+                with _quiet():
+                    _rehearse(rehearsal)
             finally:
                 transaction.rollback()
     except Exception as error:  # noqa: BLE001 - a worker without warm caches still works
         log.warning("statement cache not warmed up (%s: %s); each job compiles its own",
                     type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
-        return 0
+        return 0.0
     finally:
         engine.dispose()  # no connection of the parent's may reach a horse
-    compiled = len(engine._compiled_cache) - before
-    log.info("statement cache warmed up: %d statements in %.0f ms, rolled back", compiled,
-             1000 * (time.monotonic() - started))
-    return compiled
+    took = time.monotonic() - started
+    log.info("statement cache warmed up in %.0f ms, rolled back", 1000 * took)
+    return took
 
 
-def _rehearse(factory) -> None:
+class RehearsalSender:
+    """Sends nothing; answers as Twilio would."""
+
+    def send(self, to, body, status_callback) -> Sent:
+        return Sent(sid="SMwarmup" + secrets.token_hex(12), status="queued", dry_run=True)
+
+    def find_sent(self, to, body, since) -> None:
+        return None
+
+
+def _rehearse(context) -> None:
     from models import Call, Case, Centre, Contact, utcnow
 
     from . import jobs
 
     me = -os.getpid()  # ids no real row has, distinct per process: two workers starting at once do not collide
     now = utcnow()
-    with factory.begin() as session:
+    with context.sessions.begin() as session:
         centre = Centre(id=me, code=f"warmup{me}"[:16], province_code=None, name_th="warm-up", name_en="warm-up")
         session.add(centre)
         session.add_all([Contact(id=me - level, centre_id=me, name="warm-up", role="", phone=f"+6681{level:07d}",
@@ -74,22 +93,10 @@ def _rehearse(factory) -> None:
             session.add(Case(id=case_id, reference=f"warmup{case_id}", source=source, call_id=call_id,
                              category="forced_labour", urgency="normal", province_code="10", district_code="1001",
                              centre_id=me, status="new", level=0, created_at=now))
-    jobs.open_case(me)  # a call's case: level 1, its SMS sent in the same job
-    jobs.start_escalation(me - 1)  # a case from the API
-    jobs.check_acknowledged(me - 1, 1)  # an SLA window passed: level 2, its SMS
-    jobs.check_acknowledged(me - 1, 1)  # ... and a late check that finds the case moved on
-
-
-@contextmanager
-def _bound(factory, connection):
-    """Every session the factory makes joins `connection`'s transaction; its commits are savepoints."""
-    saved = dict(factory.kw)
-    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    try:
-        yield
-    finally:
-        factory.kw.clear()
-        factory.kw.update(saved)
+    jobs.step_in(context, ladder.begin, me)  # a call's case: level 1, its SMS sent in the same job
+    jobs.step_in(context, ladder.begin, me - 1)  # a case from the API
+    jobs.step_in(context, ladder.check, me - 1, 1)  # an SLA window passed: level 2, its SMS
+    jobs.step_in(context, ladder.check, me - 1, 1)  # ... and a late check that finds the case moved on
 
 
 @contextmanager
@@ -100,18 +107,3 @@ def _quiet():
         yield
     finally:
         logging.disable(previous)
-
-
-@contextmanager
-def _no_sms_no_redis():
-    from . import runtime, sms
-
-    def dry_run(_config, _to, _body, _status_callback):
-        return sms.Sent(sid="SMwarmup" + secrets.token_hex(12), status="queued", dry_run=True)
-
-    saved = sms.send, sms.find_sent, runtime.redis
-    sms.send, sms.find_sent, runtime.redis = dry_run, (lambda *_args: None), (lambda: None)
-    try:
-        yield
-    finally:
-        sms.send, sms.find_sent, runtime.redis = saved

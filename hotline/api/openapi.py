@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from hotline.ivr.menu import KINDS
-from models.cases import STATUSES
+from models.vocabulary import CASE_STATUSES, KINDS, SOURCES, URGENCIES
 
 from .schemas import ReportIn
 
@@ -23,9 +22,9 @@ CASE = {
     "required": ["id", "reference", "status", "kind", "urgency", "source", "province_code", "level", "created_at"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string", "pattern": r"^1300-\d{2}-\d{6,}$"},
-        "status": {"enum": STATUSES},
-        "kind": {"enum": [*KINDS, None]}, "urgency": {"enum": ["urgent", "normal"]},
-        "source": {"enum": ["call", "app", "volunteer", "agency", "operator"]},
+        "status": {"enum": list(CASE_STATUSES)},
+        "kind": {"enum": [*KINDS, None]}, "urgency": {"enum": list(URGENCIES)},
+        "source": {"enum": list(SOURCES)},
         "province_code": NULLABLE_STR, "district_code": NULLABLE_STR, "level": {"type": "integer"},
         "unacknowledged": {"type": "boolean"}, "outcome": NULLABLE_STR, "created_at": {"type": "string"},
         "acknowledged_at": NULLABLE_STR, "closed_at": NULLABLE_STR,
@@ -60,7 +59,7 @@ def document() -> dict:
                 "parameters": [
                     {"name": "before", "in": "query", "schema": {"type": "string", "pattern": r"^\d{1,12}$"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-                    {"name": "status", "in": "query", "schema": {"enum": STATUSES}},
+                    {"name": "status", "in": "query", "schema": {"enum": list(CASE_STATUSES)}},
                     {"name": "province", "in": "query", "schema": {"type": "string", "pattern": r"^\d{2}$"}}],
                 "responses": {"200": _json("CaseList", "a page of cases"), **ERRORS}}},
             "/api/v1/cases/{reference}": {"get": {

@@ -1,27 +1,23 @@
 """`/api/v1`: reports in (Protect-U app, volunteers, agencies), cases and calls out."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from hotline.db import transaction
-from models import Call, Case, Report, utcnow
-from models.cases import STATUSES
+from casework.intake import app_report_arrived
+from hotline.db import enqueue_after_commit, transaction
+from models import Call, Case, utcnow
 from models.phones import mask
 from models.places import place_for_postcode, province_for_point, province_name
-from models.upsert import insert_ignore
-from workers import outbox
-from workers.cases import open_case
-from workers.jobs import escalation_job_id
-from workers.queues import DEFAULT, URGENT
+from models.vocabulary import CASE_STATUSES
 
 from . import bp, tokens
 from .guard import ApiError, token_required
 from .openapi import document
 from .schemas import ReportIn
 
-SOURCES = {"app_user": "app", "volunteer": "volunteer", "agency": "agency"}
+SOURCE_OF_REPORTER = {"app_user": "app", "volunteer": "volunteer", "agency": "agency"}  # models.vocabulary.SOURCES
 PAGE = 50
 
 
@@ -37,26 +33,19 @@ def create_report():
     report = _parse(ReportIn)
     province, district = _where(report)
     token = g.api_token
+    row = dict(token_id=token.id, idempotency_key=report.idempotency_key, reporter_type=report.reporter.type,
+               reporter_id=report.reporter.id, contact_number=report.contact_number,
+               callback_consent=report.callback_consent, language=report.language, description=report.description,
+               latitude=report.location.latitude if report.location else None,
+               longitude=report.location.longitude if report.location else None, received_at=utcnow())
     with transaction() as session:
-        report_id = insert_ignore(
-            session, Report, ["token_id", "idempotency_key"], token_id=token.id,
-            idempotency_key=report.idempotency_key, reporter_type=report.reporter.type, reporter_id=report.reporter.id,
-            contact_number=report.contact_number, callback_consent=report.callback_consent, language=report.language,
-            description=report.description, latitude=report.location.latitude if report.location else None,
-            longitude=report.location.longitude if report.location else None, received_at=utcnow())
-        if report_id is None:  # the client retried: same case, nothing new
-            case = session.scalar(select(Case).join(Report, Report.case_id == Case.id).where(
-                Report.token_id == token.id, Report.idempotency_key == report.idempotency_key))
-            return jsonify(_case(case)), 200
-        case = open_case(session, source=SOURCES[report.reporter.type], category=report.kind, urgency=report.urgency,
-                         province_code=province, district_code=district, actor=f"token:{token.id}")
-        session.get(Report, report_id).case_id = case.id
-        job_id = escalation_job_id(case.id)
-        outbox.add(session, "workers.jobs.start_escalation", [case.id], job_id,
-                   URGENT if report.urgency == "urgent" else DEFAULT)
-        body = _case(case)
-    with transaction() as session:
-        outbox.dispatch(session, current_app.extensions["redis"], [job_id])
+        opened = app_report_arrived(session, row, source=SOURCE_OF_REPORTER[report.reporter.type], kind=report.kind,
+                                    urgency=report.urgency, province_code=province, district_code=district,
+                                    actor=f"token:{token.id}")
+        body = _case(opened.case)
+    if not opened.new:  # the client retried: same case, nothing new
+        return jsonify(body), 200
+    enqueue_after_commit(opened.job_ids)
     return jsonify(body), 201, {"Location": f"{bp.url_prefix}/cases/{body['reference']}"}
 
 
@@ -69,7 +58,7 @@ def list_cases():
     if "before" in request.args:
         query = query.where(Case.id < _number(request.args["before"], "before"))
     if "status" in request.args:
-        query = query.where(Case.status == _one_of(request.args["status"], STATUSES, "status"))
+        query = query.where(Case.status == _one_of(request.args["status"], list(CASE_STATUSES), "status"))
     if "province" in request.args:
         province = request.args["province"]
         if province_name(province) is None:

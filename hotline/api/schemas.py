@@ -6,11 +6,11 @@ from typing import Literal
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hotline.ivr.menu import KINDS
-from hotline.ivr.prompts import LANGUAGES
+from models.vocabulary import KINDS, LANGUAGES, URGENCIES
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 Language = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
+Urgency = Literal[tuple(URGENCIES)]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -49,7 +49,7 @@ class ReportIn(Strict):
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
                                  description="client-generated; the same key returns the same case")
     kind: Kind
-    urgency: Literal["urgent", "normal"] = "normal"
+    urgency: Urgency = "normal"
     description: str | None = Field(None, max_length=4000)
     location: Location | None = None
     reporter: Reporter

@@ -1,16 +1,14 @@
 """What staff do to a call: write a note (edits are new versions), set kind/province/urgency, open a case."""
 from __future__ import annotations
 
-import logging
-
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from hotline.telephony.intake import queue_case  # the intake's own: open the case, write the outbox item
+from casework.intake import case_for_call
+from hotline.db import enqueue_after_commit
 from models import Annotation, Call, Case, utcnow
-from workers import outbox
 
 from . import bp
 from .access import EVERYONE, STAFF, current_user, db, requires, visible_call
@@ -18,7 +16,6 @@ from .audit import record
 from .call_page import note_owner, render_call
 from .forms import CallDetailsForm, NoteForm
 
-log = logging.getLogger(__name__)
 EDIT_OTHERS = ("supervisor", "admin")  # may correct someone else's note (a new version; the old one stays)
 
 
@@ -101,18 +98,15 @@ def open_case(call_id: int):
         flash(_("This call already has case %(reference)s.", reference=existing.reference), "info")
         return _back(call.id, "case")
     try:
-        job_ids = queue_case(database, call)
-        case = database.scalars(select(Case).where(Case.call_id == call.id)).one()
+        opened = case_for_call(database, call, actor=f"user:{user.id}")
+        case = opened.case
         record(database, "open_case", user, target=f"call:{call.id}", reason=case.reference)
         database.commit()
     except IntegrityError:  # someone else opened it at the same moment
         database.rollback()
         flash(_("This call already has a case."), "info")
         return _back(call.id, "case")
-    try:
-        outbox.dispatch(database, current_app.extensions["redis"], job_ids)
-    except SQLAlchemyError:
-        log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
+    enqueue_after_commit(opened.job_ids)
     if call.simulated:
         flash(_("Training case %(reference)s opened; no field team is alerted.", reference=case.reference), "success")
     else:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hotline.config import ROOT
+from casework.config import ROOT
 
 TILES = ROOT / "data" / "province_tiles.csv"
 SHADES = 5  # q1..q5; q0 is none

@@ -6,11 +6,12 @@ import geothai
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from casework import ladder
 from models import Call, Case, Centre, Contact, Message, User, utcnow
-from models.cases import NEXT, OPEN_STATUSES
 from models.places import province_name
+from models.vocabulary import NEXT, OPEN_STATUSES
 
 from . import bp
 from .access import EVERYONE, current_user, db, requires, scoped_cases
@@ -51,17 +52,8 @@ def filtered(filters: dict):
         if name in filters:
             statement = statement.where(column == filters[name])
     if filters.get("unacknowledged"):
-        statement = statement.where(late_condition(utcnow()))
+        statement = statement.where(Case.late(utcnow()))
     return statement
-
-
-def late_condition(now):
-    """Red: the ladder ran out, or the SLA passed while nobody had acknowledged."""
-    return Case.status.in_(["new", "escalating"]) & or_(Case.unacknowledged.is_(True), Case.sla_due_at < now)
-
-
-def is_late(case: Case, now) -> bool:
-    return case.status in ("new", "escalating") and (case.unacknowledged or (case.sla_due_at is not None and case.sla_due_at < now))
 
 
 def _filters() -> tuple[CaseFilters, dict]:
@@ -79,7 +71,7 @@ def cases():
     result = page(db(), filtered(values), Case.created_at, Case.id, size,
                   older_than=Cursor.parse(request.args.get("older")), newer_than=Cursor.parse(request.args.get("newer")))
     now = utcnow()
-    rows = [(row[0], is_late(row[0], now)) for row in result.rows]
+    rows = [(row[0], row[0].late(now)) for row in result.rows]
     return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result,
                            exporter=current_user().role in EXPORTERS,
                            first_page=not (request.args.get("older") or request.args.get("newer")))
@@ -116,7 +108,7 @@ def render_case(case: Case, status: int = 200, **forms):
     timeline, loose = escalation_rows(case)
     context = dict(
         case=case, call=db().get(Call, case.call_id) if case.call_id else None, timeline=timeline, loose_messages=loose,
-        late=is_late(case, utcnow()), notes=notes(case),
+        late=case.late(utcnow()), notes=notes(case),
         may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
         note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
         may_reassign=user.role in REASSIGNERS, reassign_form=forms.get("reassign_form") or ReassignForm(),
@@ -157,17 +149,7 @@ def move_case(case_id: int):
     if target == "closed" and not outcome:
         form.outcome.errors = [*form.outcome.errors, _("Choose an outcome to close the case.")]
         return render_case(case, 400, transition_form=form)
-    was_waiting = case.status in ("new", "escalating")
-    case.move_to(target, f"user:{user.id}", (form.note.data or "").strip() or None, outcome=outcome if target == "closed" else None)
-    if was_waiting and target != "escalating":
-        # Taken by the console: the ladder stops (it climbs only new or escalating cases); unsent SMS are cancelled.
-        now = utcnow()
-        if target == "acknowledged":
-            case.acknowledged_at = case.acknowledged_at or now
-        case.sla_due_at, case.unacknowledged = None, False
-        for escalation in case.escalations:
-            if escalation.status in ("pending", "sending"):
-                escalation.status = "cancelled"
+    ladder.move(case, target, f"user:{user.id}", (form.note.data or "").strip() or None, outcome)
     db().commit()
     flash(_("The case is now %(status)s.", status=say("case_status", case.status)), "success")
     return redirect(url_for("console.case", case_id=case.id, _anchor="workflow"))

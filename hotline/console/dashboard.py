@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, jsonify, render_template, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from models import Call, Case, utcnow
 from models.calls import FINAL_STATUSES
-from models.cases import OPEN_STATUSES
+from models.vocabulary import OPEN_STATUSES
 
 from . import bp
 from .access import EVERYONE, current_user, db, requires, scoped_calls, scoped_cases
@@ -30,8 +30,7 @@ def snapshot(now: datetime) -> dict:
     calls = scoped_calls(select(Call).where(Call.not_training()), user)
     cases = scoped_cases(select(Case).where(Case.not_training()), user)
     open_cases = cases.where(Case.status.in_(OPEN_STATUSES))
-    alerts = open_cases.where(Case.status.in_(["new", "escalating"]),
-                              or_(Case.unacknowledged.is_(True), Case.sla_due_at < now))
+    alerts = open_cases.where(Case.late(now))
     count = lambda statement: database.scalar(select(func.count()).select_from(statement.subquery()))  # noqa: E731
     return {
         "in_progress": database.scalars(calls.where(Call.status.not_in(FINAL_STATUSES), Call.started_at >= now - LIVE_WINDOW)

@@ -122,7 +122,7 @@ class CaseFilters(Form):
 
 
 class TransitionForm(FlaskForm):
-    """Move a case along the workflow: one button per status models.cases.NEXT allows."""
+    """Move a case along the workflow: one button per status models.vocabulary.NEXT allows."""
 
     status = Select(_l("New status"))
     outcome = Select(_l("Outcome (to close the case)"), default="")

@@ -5,7 +5,7 @@ default the Buddhist year goes with Thai and the Common Era with English.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
@@ -63,13 +63,13 @@ def when(moment: datetime | None, style: str = "datetime") -> str:
 
 
 def iso(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).isoformat() if moment else ""
+    return moment.astimezone(UTC).isoformat() if moment else ""
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """A Bangkok calendar day as a UTC range [start, end)."""
     start = datetime.combine(day, time(0), tzinfo=BANGKOK)
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 def today(now: datetime) -> date:

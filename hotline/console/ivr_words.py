@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from hotline.ivr.menu import MENU, Go, Node
+from casework.ivr.menu import MENU, Go, Node
 from models.places import place_for_postcode
 
 from .i18n import province_label

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(\d{1,20})-(\d{1,18})$")
 
 
@@ -24,7 +24,7 @@ class Cursor:
         return f"{(self.at - EPOCH) // timedelta(microseconds=1)}-{self.id}"
 
     @classmethod
-    def parse(cls, text: str | None) -> "Cursor | None":
+    def parse(cls, text: str | None) -> Cursor | None:
         match = CURSOR.match(text or "")
         if not match:
             return None

@@ -12,7 +12,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from hotline.logs import mask_text
+from casework.logs import mask_text
 from workers.queues import ALL, queue
 
 from . import bp

@@ -6,25 +6,20 @@ sweeps it up if Redis was away. A closed case cannot move.
 """
 from __future__ import annotations
 
-import logging
-
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
 
+from casework import ladder
+from hotline.db import enqueue_after_commit
 from models.places import province_name
 from models.reference import route
-from workers import escalation as ladder
-from workers import outbox
 
 from . import bp
 from .access import current_user, db, requires
 from .audit import record
 from .cases import REASSIGNERS, render_case, visible_case
 from .forms import ReassignForm
-
-log = logging.getLogger(__name__)
 
 
 @bp.post("/cases/<int:case_id>/province")
@@ -55,10 +50,7 @@ def reassign_case(case_id: int):
     job_ids = ladder.restart(database, case)
     record(database, "reassign_case", user, target=f"case:{case.reference}", reason=moved)
     database.commit()
-    try:
-        outbox.dispatch(database, current_app.extensions["redis"], job_ids)
-    except SQLAlchemyError:
-        log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
+    enqueue_after_commit(job_ids)
     flash(_("The case now belongs to %(province)s; its team will be alerted.",
             province=province_name(province, str(get_locale())) or province), "success")
     return redirect(url_for("console.case", case_id=case.id, _anchor="escalation"))

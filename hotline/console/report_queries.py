@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Float, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -31,7 +31,7 @@ class Period:
 
 def utc(day: date) -> datetime:
     """Midnight at the start of a Bangkok day, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=BANGKOK).astimezone(UTC)
 
 
 def periods(first: date, last: date, unit: str) -> list[Period]:

@@ -7,7 +7,7 @@ server-side by the page), and every step is a signed webhook to the app itself.
 from __future__ import annotations
 
 import secrets
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree  # nosec B405: parses TwiML that this app itself just rendered
 

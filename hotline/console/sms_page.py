@@ -12,7 +12,7 @@ from flask import make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hotline.sms_cli import signed_reply
+from hotline.simulator import signed_reply
 from models import Case, Contact, Message
 
 from . import bp

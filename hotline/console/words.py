@@ -1,38 +1,22 @@
-"""The hotline's words in Thai and English, for values the database keeps as codes."""
+"""The hotline's words in Thai and English, for values the database keeps as codes: the vocabulary's
+(`models.vocabulary`), and the console's own (roles, call events, audit actions)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-KIND = {
-    "sexual_exploitation": _l("Sexual exploitation"),
-    "forced_labour": _l("Forced labour or services (debt bondage, confiscated documents)"),
-    "forced_begging": _l("Forced begging"),
-    "slavery": _l("Slavery"),
-    "organ_removal": _l("Organ removal"),
-    "forced_criminality": _l("Forced criminality in a scam compound"),
-    "child_exploitation": _l("Child exploitation"),
-    "other": _l("Other"),
-}
+from models.vocabulary import CALL_STATUSES, CASE_STATUSES, KINDS, LANGUAGES, OUTCOMES, SOURCES, TOPICS, URGENCIES
 
-CALL_STATUS = {
-    "queued": _l("queued"), "initiated": _l("starting"), "ringing": _l("ringing"), "in-progress": _l("in progress"),
-    "completed": _l("completed"), "busy": _l("busy"), "no-answer": _l("no answer"), "failed": _l("failed"),
-    "canceled": _l("cancelled"),
-}
-CASE_STATUS = {
-    "new": _l("new"), "escalating": _l("escalating"), "acknowledged": _l("acknowledged"),
-    "in_progress": _l("in progress"), "closed": _l("closed"),
-}
-OUTCOME = {
-    "rescued_assisted": _l("rescued or assisted"), "referred_police": _l("referred to the police"),
-    "referred_agency": _l("referred to another agency"), "no_action_needed": _l("no action needed"),
-    "false_report": _l("false report"),
-}
-LANGUAGE = {"th": _l("Thai"), "en": _l("English"), "my": _l("Burmese"), "km": _l("Khmer"), "lo": _l("Lao")}
-URGENCY = {"normal": _l("normal"), "urgent": _l("urgent")}
+# The vocabulary's words, translated per user (their msgids are the vocabulary's `N_` words).
+KIND = {code: _l(kind.words) for code, kind in KINDS.items()}
+CALL_STATUS = {code: _l(words) for code, words in CALL_STATUSES.items()}
+CASE_STATUS = {code: _l(words) for code, words in CASE_STATUSES.items()}
+OUTCOME = {code: _l(words) for code, words in OUTCOMES.items()}
+LANGUAGE = {code: _l(language.words) for code, language in LANGUAGES.items()}
+URGENCY = {code: _l(words) for code, words in URGENCIES.items()}
+TOPIC = {code: _l(words) for code, words in TOPICS.items()}
+SOURCE = {code: _l(words) for code, words in SOURCES.items()}
 ROLE = {"operator": _l("operator"), "supervisor": _l("supervisor"), "admin": _l("administrator"),
         "field_officer": _l("field officer")}
-TOPIC = {"trafficking": _l("human trafficking"), "other_help": _l("other help")}
 EVENT = {"incoming": _l("call came in"), "status": _l("call status"), "ivr": _l("menu answer"),
          "recording": _l("voice message"), "dial": _l("operator line"), "fallback": _l("Twilio fallback")}
 AUDIT = {
@@ -48,7 +32,8 @@ AUDIT = {
     "requeue_job": _l("requeued a failed job"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
-          "language": LANGUAGE, "urgency": URGENCY, "role": ROLE, "topic": TOPIC, "event": EVENT, "audit": AUDIT}
+          "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
+          "audit": AUDIT}
 
 
 def say(table: str, code: str | None) -> str:

@@ -1,6 +1,8 @@
-"""Twilio's webhooks: voice now, SMS with the escalation issue."""
+"""Twilio's webhooks: voice here (`routes`), SMS in `sms`."""
 from flask import Blueprint
 
-bp = Blueprint("telephony", __name__, url_prefix="/voice")
+from hotline.extensions import machine_facing
+
+bp = machine_facing(Blueprint("telephony", __name__, url_prefix="/voice"))
 
 from . import routes  # noqa: E402,F401

@@ -7,13 +7,13 @@ from flask import current_app, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
+from casework import call_log, spool
+from casework.ivr.engine import Voice
+from casework.ivr.prompts import LANGUAGES
 from hotline import metrics
-from hotline.db import single_write, transaction
-from hotline.ivr.engine import Voice
-from hotline.ivr.prompts import LANGUAGES
-from workers import outbox
+from hotline.db import enqueue_after_commit, single_write, transaction
 
-from . import bp, intake, spool
+from . import bp
 from .security import twilio_webhook
 from .twiml import twiml
 
@@ -27,63 +27,56 @@ def voice() -> Voice:
                  operator_timeout=config.OPERATOR_DIAL_TIMEOUT)
 
 
-def handle(kind: str, write, args: dict | None = None, begin=transaction):
+def write_and_answer(kind: str, write, args: dict | None = None, begin=transaction):
     """Run one webhook's write in one transaction; if the database fails, spool it and still answer."""
-    form = intake.clean(request.form)
+    form = call_log.clean(request.form)
     try:
         with begin() as db:
             outcome = write(db, form)
-    except intake.MissingCallSid:
+    except call_log.MissingCallSid:
         log.warning("%s webhook without a usable CallSid", kind)
-        return twiml(intake.operator_now(voice()) if kind != "status" else None)
+        return twiml(call_log.operator_now(voice()) if kind != "status" else None)
     except SQLAlchemyError:
-        log.exception("database unavailable during a %s webhook for %s; spooled", kind, intake.call_sid(form))
+        log.exception("database unavailable during a %s webhook for %s; spooled", kind, call_log.call_sid(form))
         spool.keep(current_app.config["HOTLINE"].SPOOL_DIR, kind, args or {}, form)
-        return twiml(intake.operator_now(voice()) if kind not in ("status", "recording") else None)
+        return twiml(call_log.operator_now(voice()) if kind not in ("status", "recording") else None)
     if outcome.ended is not None:
         metrics.call_ended(outcome.ended)
-    if outcome.job_ids:
-        _dispatch(outcome.job_ids)
+    enqueue_after_commit(outcome.job_ids)
     return twiml(outcome.twiml)
-
-
-def _dispatch(job_ids: list[str]) -> None:
-    try:
-        with transaction() as session:
-            outbox.dispatch(session, current_app.extensions["redis"], job_ids)
-    except SQLAlchemyError:
-        log.exception("could not mark outbox items %s as enqueued; the sweep will", job_ids)
 
 
 @bp.post("/incoming")
 @twilio_webhook
 def incoming():
-    return handle("incoming", lambda connection, form: intake.incoming(connection, form, voice()), begin=single_write)
+    return write_and_answer("incoming", lambda connection, form: call_log.incoming(connection, form, voice()),
+                            begin=single_write)
 
 
 @bp.post("/ivr/<node>")
 @twilio_webhook
 def ivr(node: str):
     args = {"node": node[:32], "s": request.args.get("s", "1")[:8], "try": request.args.get("try", "1")[:4]}
-    return handle("ivr", lambda session, form: intake.ivr_step(session, args["node"], args, form, voice()), args)
+    return write_and_answer("ivr", lambda session, form: call_log.ivr_step(session, args["node"], args, form, voice()),
+                            args)
 
 
 @bp.post("/status")
 @twilio_webhook
 def status():
-    return handle("status", intake.status)
+    return write_and_answer("status", call_log.status)
 
 
 @bp.post("/recording")
 @twilio_webhook
 def recording():
-    return handle("recording", intake.recording)
+    return write_and_answer("recording", call_log.recording)
 
 
 @bp.post("/fallback")
 @twilio_webhook
 def fallback():
-    return handle("fallback", lambda session, form: intake.fallback(session, form, voice()))
+    return write_and_answer("fallback", lambda session, form: call_log.fallback(session, form, voice()))
 
 
 @bp.get("/prompts/<language>/<path:filename>")
@@ -102,4 +95,4 @@ def never_fail_a_caller(error):
     log.exception("unexpected error in %s", request.path)
     if request.path.endswith(("/status", "/recording")):
         return twiml(None)
-    return twiml(intake.operator_now(voice()))
+    return twiml(call_log.operator_now(voice()))

@@ -6,10 +6,14 @@ from functools import wraps
 
 from flask import abort, current_app, request
 from twilio.request_validator import (
-    HMAC_SHA1, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm,
+    HMAC_SHA1,
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
 )
 
-from hotline import logs
+from casework import logs
 
 log = logging.getLogger(__name__)
 

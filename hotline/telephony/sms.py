@@ -7,18 +7,18 @@ from flask import Blueprint, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline.db import transaction
+from casework import replies, spool
+from casework.call_log import clean
+from casework.wording import KEPT_SMS
+from hotline.db import enqueue_after_commit, transaction
+from hotline.extensions import machine_facing
 from models.phones import mask
-from workers import outbox
 
-from . import replies, spool
-from .intake import clean
 from .security import twilio_webhook
 from .twiml import twiml
 
 log = logging.getLogger(__name__)
-bp = Blueprint("sms", __name__, url_prefix="/sms")
-KEPT = "1300: ได้รับข้อความแล้ว ระบบจะบันทึกการตอบรับโดยเร็ว / Received; your reply will be recorded shortly"
+bp = machine_facing(Blueprint("sms", __name__, url_prefix="/sms"))
 
 
 @bp.post("/incoming")
@@ -32,7 +32,7 @@ def incoming():
     except SQLAlchemyError:
         log.exception("database unavailable for SMS %s; spooled", form.get("MessageSid"))
         spool.keep(current_app.config["HOTLINE"].SPOOL_DIR, "sms-incoming", {}, form)
-        response.message(KEPT)
+        response.message(KEPT_SMS)
         return twiml(response)
     if result is not None:
         log.info("SMS %s from %s: %s", form.get("MessageSid"), mask(form.get("From")),
@@ -49,10 +49,9 @@ def status():
     try:
         with transaction() as session:
             job_ids = replies.delivery(session, config, form)
-        if job_ids:
-            with transaction() as session:
-                outbox.dispatch(session, current_app.extensions["redis"], job_ids)
     except SQLAlchemyError:
         log.exception("database unavailable for SMS status %s; spooled", form.get("MessageSid"))
         spool.keep(config.SPOOL_DIR, "sms-status", {}, form)
+        return twiml(None)
+    enqueue_after_commit(job_ids)
     return twiml(None)

@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 23:01:35.994817
 """
-from alembic import op
 import sqlalchemy as sa
-import models.db
+from alembic import op
 
+import models.db
 
 revision = '0002'
 down_revision = '0001'

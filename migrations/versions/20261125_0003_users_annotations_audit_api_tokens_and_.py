@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 23:25:48.604761
 """
-from alembic import op
 import sqlalchemy as sa
-import models.db
+from alembic import op
 
+import models.db
 
 revision = '0003'
 down_revision = '0002'

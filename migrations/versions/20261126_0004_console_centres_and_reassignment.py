@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-import models.db
+from alembic import op
 
+import models.db
 
 revision = '0004'
 down_revision = '0003'

@@ -11,7 +11,6 @@ also serves every lookup the province index served, so that one goes.
 """
 from alembic import op
 
-
 revision = '0005'
 down_revision = '0004'
 branch_labels = None

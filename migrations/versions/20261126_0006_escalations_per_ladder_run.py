@@ -11,7 +11,6 @@ Existing rows keep run 0, the run every case starts with.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

@@ -6,21 +6,18 @@ Without /usr/bin/chromium (or the playwright package) the tests skip; with HOTLI
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import warnings
 from pathlib import Path
 
 import pytest
+from helpers.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REQUIRE, TIMEOUT_MS
+from helpers.support import AUTH_TOKEN, OPERATOR
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from hotline.config import Config
+from casework.config import Config
 from models import Base, make_engine
-from support import AUTH_TOKEN, OPERATOR
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "console"))  # console_support: users as the console tests make them
-from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REQUIRE, TIMEOUT_MS  # noqa: E402
 
 
 def _missing(why: str) -> None:
@@ -102,7 +99,7 @@ def page(playwright_session, request, live_server, tmp_path):
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     try:
         tab.screenshot(path=str(ARTIFACTS / f"{name}-{state}.png"), full_page=True, timeout=TIMEOUT_MS)
-    except Exception as error:  # a crashed page must not hide the test's own failure
+    except Exception as error:  # noqa: BLE001 - a crashed page must not hide the test's own failure
         warnings.warn(f"no screenshot for {request.node.name}: {error}", stacklevel=1)
     finally:
         context.close()

@@ -9,17 +9,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from console_support import PASSWORD, add_user
+from helpers.browser_support import TIMEOUT_MS, shoot
+from helpers.console_support import PASSWORD, add_user
+from helpers.ladder import DUTY_1, DUTY_2, reply, report, run_jobs
+from helpers.support import AUTH_TOKEN, BASE_URL
 from sqlalchemy import select
-
-from ladder import DUTY_1, DUTY_2, report, reply, run_jobs
 from werkzeug.serving import make_server
 
 from hotline.simulator import Caller, Phone, client_post
 from models import Call, Case
-from support import AUTH_TOKEN, BASE_URL
-
-from browser_support import TIMEOUT_MS, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

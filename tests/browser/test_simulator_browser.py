@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_support import PASSWORD, add_user
+from helpers.browser_support import shoot
+from helpers.console_support import PASSWORD, add_user
 from sqlalchemy import select
 
 from models import Case, OutboxItem
-
-from browser_support import shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from console_support import ROLES, Browser, add_user
+from helpers.console_support import ROLES, Browser, add_user
 
 from models import User
 

@@ -1,10 +1,11 @@
 """A call's page: the menu path in words, its timeline, notes, details, opening a case, the recording."""
 from __future__ import annotations
 
-from console_support import add_call
+from helpers.console_support import add_call
+from helpers.support import outbox_row, start_row
 from sqlalchemy import select
 
-from hotline.config import Config
+from casework.config import Config
 from models import Annotation, AuditEntry, Call, CallEvent, Case, OutboxItem
 
 RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "2" * 32
@@ -105,8 +106,7 @@ def test_opening_a_case_writes_the_outbox_item_and_tries_to_enqueue_it(as_role, 
     assert response.status_code == 302
     case = db.scalars(select(Case).where(Case.call_id == call.id)).one()
     item = db.scalars(select(OutboxItem)).one()
-    assert (item.job_id, item.function, item.args, item.queue) == (
-        f"case-open-{call.id}", "workers.jobs.open_case", [call.id], "urgent")
+    assert outbox_row(item) == start_row(case) == (f"case-start-{case.id}", "start_escalation", [case.id], "urgent")
     assert item.attempts == 1  # dispatched after commit; no Redis here, so the sweep will enqueue it
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "open_case")).one().reason == case.reference
     assert case.reference in browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
@@ -115,13 +115,13 @@ def test_opening_a_case_writes_the_outbox_item_and_tries_to_enqueue_it(as_role, 
 
 
 def test_opening_a_case_enqueues_it_when_redis_is_there(config, redis_url, db):
-    from console_support import Browser
+    from helpers.console_support import Browser
 
     from hotline import create_app
 
     config.REDIS_URL = redis_url
     app = create_app(config)
-    from console_support import add_user
+    from helpers.console_support import add_user
 
     add_user(db, "operator", "operator")
     call = add_call(db, topic="trafficking", category="slavery", urgency="normal")
@@ -133,7 +133,8 @@ def test_opening_a_case_enqueues_it_when_redis_is_there(config, redis_url, db):
     from redis import Redis
     from rq import Queue
 
-    assert f"case-open-{call.id}" in Queue("default", connection=Redis.from_url(redis_url)).job_ids
+    case = db.scalars(select(Case)).one()
+    assert f"case-start-{case.id}" in Queue("default", connection=Redis.from_url(redis_url)).job_ids
     app.extensions["engine"].dispose()
 
 
@@ -167,7 +168,7 @@ def _app_with_credentials(config):
 
 
 def test_a_recording_is_streamed_through_the_app_and_audited(config, db, monkeypatch):
-    from console_support import Browser, add_user
+    from helpers.console_support import Browser, add_user
 
     from hotline.console import recording
 
@@ -193,7 +194,7 @@ def test_a_recording_is_streamed_through_the_app_and_audited(config, db, monkeyp
 
 
 def test_a_recording_url_that_is_not_twilios_is_never_fetched(config, db, monkeypatch):
-    from console_support import Browser, add_user
+    from helpers.console_support import Browser, add_user
 
     from hotline.console import recording
 

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from console_support import add_call
+from helpers.console_support import add_call
 from sqlalchemy import event
 
 from hotline.console.keyset import Cursor
 
-T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 CALL_LINK = re.compile(r'<td class="nowrap"><a href="/console/calls/(\d+)">')
 PAGE_LINK = re.compile(r'href="(/console/calls\?[^"]*(?:older|newer)=[^"]+)" rel="(next|prev)"')
 
@@ -30,7 +30,7 @@ def links(page: str) -> dict[str, str]:
 
 
 def test_cursors_round_trip():
-    cursor = Cursor(datetime(2026, 11, 25, 3, 0, 0, 123456, tzinfo=timezone.utc), 42)
+    cursor = Cursor(datetime(2026, 11, 25, 3, 0, 0, 123456, tzinfo=UTC), 42)
     assert Cursor.parse(str(cursor)) == cursor
     assert Cursor.parse("nonsense") is None and Cursor.parse("9" * 20 + "-1") is None and Cursor.parse(None) is None
 
@@ -83,10 +83,10 @@ def test_filters_narrow_the_list(as_role, db):
 
 
 def test_dates_are_bangkok_days(as_role, db):
-    before = add_call(db, started_at=datetime(2026, 11, 24, 16, 59, tzinfo=timezone.utc))  # 24 Nov 23:59 in Bangkok
-    first = add_call(db, started_at=datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc))  # 25 Nov 00:00 in Bangkok
-    last = add_call(db, started_at=datetime(2026, 11, 25, 16, 59, tzinfo=timezone.utc))  # 25 Nov 23:59
-    after = add_call(db, started_at=datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc))
+    before = add_call(db, started_at=datetime(2026, 11, 24, 16, 59, tzinfo=UTC))  # 24 Nov 23:59 in Bangkok
+    first = add_call(db, started_at=datetime(2026, 11, 24, 17, 0, tzinfo=UTC))  # 25 Nov 00:00 in Bangkok
+    last = add_call(db, started_at=datetime(2026, 11, 25, 16, 59, tzinfo=UTC))  # 25 Nov 23:59
+    after = add_call(db, started_at=datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
     browser = as_role("operator")
     assert ids(browser.get("/console/calls?date_from=2026-11-25&date_to=2026-11-25").get_data(as_text=True)) == [last.id, first.id]
     assert ids(browser.get("/console/calls?date_to=2026-11-24").get_data(as_text=True)) == [before.id]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from console_support import Browser, add_call, add_case
+from helpers.console_support import add_call, add_case
 from sqlalchemy import select
 
 from models import Annotation, AuditEntry, Case, Centre, Contact, Escalation, Message, utcnow
@@ -31,7 +31,7 @@ def test_the_list_filters_and_shows_late_cases_in_red(as_role, db):
 
 def test_the_list_pages_by_keyset(app, as_role, db):
     app.config["HOTLINE"].CONSOLE_PAGE_SIZE = 2
-    start = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
     for n in range(5):
         add_case(db, created_at=start + timedelta(minutes=n), reference=f"1300-69-00080{n}")
     browser = as_role("operator")
@@ -118,7 +118,7 @@ def test_the_escalation_timeline(as_role, db):
     db.add(contact)
     db.flush()
     case = add_case(db, centre_id=centre.id, status="acknowledged", level=1)
-    sent = datetime(2026, 11, 25, 3, 6, tzinfo=timezone.utc)
+    sent = datetime(2026, 11, 25, 3, 6, tzinfo=UTC)
     escalation = Escalation(case_id=case.id, level=1, contact_id=contact.id, status="acknowledged", sent_at=sent,
                             delivered_at=sent + timedelta(seconds=4), acknowledged_at=sent + timedelta(minutes=3))
     db.add(escalation)
@@ -167,8 +167,8 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     db.flush()
     call = add_call(db, from_e164="+66899999999")
     case = add_case(db, call, centre_id=centre.id, status="closed", outcome="rescued_assisted", level=2,
-                    acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=timezone.utc),
-                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc), reference="1300-69-000931")
+                    acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=UTC),
+                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC), reference="1300-69-000931")
     add_case(db, province_code="10", reference="1300-69-000932")
     add_case(db, province_code="50", status="closed", outcome="false_report", reference="=HYPERLINK(1)")
     db.add(Annotation(case_id=case.id, author_id=users["supervisor"].id, body="secret note"))

@@ -3,10 +3,10 @@ and the console's edits surviving `flask centres load`."""
 from __future__ import annotations
 
 import pytest
-from console_support import add_centre
+from helpers.console_support import add_centre
 from sqlalchemy import func, select
 
-from hotline.config import ROOT
+from casework.config import ROOT
 from models import AuditEntry, Centre, Contact
 
 

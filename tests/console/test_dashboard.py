@@ -1,14 +1,14 @@
 """The dashboard: live calls, today's numbers, red escalations, SLA clocks, and the polling endpoint."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
-from console_support import Browser, add_call
+from helpers.console_support import Browser, add_call
 
 from models import Case
 
-NOW = datetime(2026, 11, 25, 5, 0, tzinfo=timezone.utc)  # 12:00 in Bangkok
+NOW = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
 
 
 def add_case(db, reference: str, **fields) -> Case:
@@ -25,7 +25,7 @@ def seed(db):
     add_call(db, status="in-progress", started_at=NOW - timedelta(minutes=3), urgency="urgent")
     add_call(db, status="completed", started_at=NOW - timedelta(hours=2))
     add_call(db, status="ringing", started_at=NOW - timedelta(hours=6))  # lost its final status long ago
-    add_call(db, status="completed", started_at=datetime(2026, 11, 24, 16, 59, tzinfo=timezone.utc))  # yesterday in Bangkok
+    add_call(db, status="completed", started_at=datetime(2026, 11, 24, 16, 59, tzinfo=UTC))  # yesterday in Bangkok
     add_call(db, status="in-progress", started_at=NOW - timedelta(minutes=1), province_code="10")
     add_case(db, "1300-69-000001", unacknowledged=True, status="escalating", level=3)
     add_case(db, "1300-69-000002", sla_due_at=NOW - timedelta(minutes=5), status="escalating", level=1)

@@ -1,16 +1,16 @@
 """Thai and English: every console string translated, switchable per user, Bangkok times, Buddhist years."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from console_support import Browser, add_call, add_user
+from helpers.console_support import Browser, add_call, add_user
 from sqlalchemy import select
 
-from hotline.config import ROOT
+from casework.config import ROOT
 from models import User
 
 TRANSLATIONS = ROOT / "hotline" / "translations"
@@ -23,7 +23,7 @@ def _extracted() -> set[str]:
         if line.startswith("["):
             method, pattern = line.strip("[]").split(":")
             method_map.append((pattern.strip(), method.strip()))
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):
@@ -56,7 +56,7 @@ def test_the_login_page_speaks_thai_first_and_english_on_request(app):
 
 def test_a_user_switches_language_and_it_is_saved(app, db):
     add_user(db, "somchai", "operator", language="th")
-    call = add_call(db, category="forced_labour", started_at=datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc))
+    call = add_call(db, category="forced_labour", started_at=datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
     browser = Browser(app.test_client())
     browser.login("somchai")
     page = browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
@@ -74,7 +74,7 @@ def test_a_user_switches_language_and_it_is_saved(app, db):
 
 def test_times_are_bangkok_times_with_buddhist_years_in_thai(app, db):
     add_user(db, "somchai", "operator", language="th")
-    call = add_call(db, started_at=datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc))  # 1 Jan 2027 00:30 in Bangkok
+    call = add_call(db, started_at=datetime(2026, 12, 31, 17, 30, tzinfo=UTC))  # 1 Jan 2027 00:30 in Bangkok
     browser = Browser(app.test_client())
     browser.login("somchai")
     assert "1 ม.ค. 2570 00:30" in browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
@@ -86,18 +86,19 @@ def test_times_are_bangkok_times_with_buddhist_years_in_thai(app, db):
 
 
 def test_english_users_see_common_era_years_by_default(as_role, db):
-    call = add_call(db, started_at=datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc))
+    call = add_call(db, started_at=datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
     assert "1 Jan 2027 00:30" in as_role("operator").get(f"/console/calls/{call.id}").get_data(as_text=True)
 
 
 def test_every_code_the_hotline_stores_has_console_words():
+    from casework.ivr.menu import MENU
     from hotline.console import ivr_words, words
-    from hotline.ivr.menu import KINDS, MENU
     from models.calls import STATUS_ORDER
-    from models.cases import OUTCOMES, STATUSES
+    from models.vocabulary import CASE_STATUSES, KINDS, OUTCOMES, SOURCES
 
     assert set(words.KIND) == set(KINDS)
-    assert set(words.CASE_STATUS) == set(STATUSES)
+    assert set(words.SOURCE) == set(SOURCES)
+    assert set(words.CASE_STATUS) == set(CASE_STATUSES)
     assert set(words.OUTCOME) == set(OUTCOMES)
     assert set(words.CALL_STATUS) == set(STATUS_ORDER)
     assert set(ivr_words.NODE) == set(MENU)

@@ -1,19 +1,19 @@
 """Logging in and out, session expiry, the login rate limit, cookies and CSRF."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
-from console_support import PASSWORD, Browser
+from helpers.console_support import PASSWORD, Browser
+from helpers.support import call_params
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from casework.config import Config
 from hotline import create_app
-from hotline.config import Config
 from models import AuditEntry, User
-from support import call_params
 
-START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 
 def audit(db, action: str) -> list[AuditEntry]:

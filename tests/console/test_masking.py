@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_support import add_call
+from helpers.console_support import add_call
 from sqlalchemy import select
 
 from hotline.console.masking import mask_number

@@ -7,8 +7,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from casework.config import Config
 from hotline import create_app
-from hotline.config import Config
 from models import AuditEntry
 from workers.queues import ALL, SMS, queue
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import time_machine
-from console_support import Browser, add_case, add_centre, add_user
+from helpers.console_support import Browser, add_case, add_centre, add_user
+from helpers.ladder import DUTY_1, DUTY_2, HEAD, reply, report, run_jobs
 from sqlalchemy import select
 
-from ladder import DUTY_1, DUTY_2, HEAD, report, reply, run_jobs
 from models import AuditEntry, Case, Centre, Contact, Escalation, Message, OutboxItem, utcnow
 
 SID = "CA" + "d" * 32
@@ -45,8 +45,7 @@ def test_a_case_moves_with_who_when_and_an_outbox_item_to_restart_the_ladder(as_
     assert entry.user_id == users["operator"].id and entry.target == f"case:{case.reference}"
     assert entry.reason == "50 -> 10; centre 50 -> 10"
     item = db.scalars(select(OutboxItem)).one()
-    assert (item.job_id, item.function, item.args) == (f"case-restart-{case.id}-1", "workers.jobs.restart_escalation",
-                                                       [case.id, 1])
+    assert (item.job_id, item.function, item.args) == (f"case-restart-{case.id}-1", "restart_escalation", [case.id, 1])
     page = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
     timeline = page[page.index('id="escalation"'):page.index('id="notes"')]
     assert "Moved to Bangkok centre by operator" in timeline and "the boat is in Bangkok" in timeline

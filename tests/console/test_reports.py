@@ -4,22 +4,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from console_support import Browser, add_call, add_case, add_user
+from helpers.console_support import Browser, add_call, add_case, add_user
 from sqlalchemy import select, text
 
+from casework.config import ROOT
 from hotline.console.cartogram import legend, places, shade
 from hotline.console.report_queries import spread
 from models import AuditEntry, Centre, Contact, Escalation
-from hotline.config import ROOT
 
 WEEKS = "/console/reports?period=week&date_from=2026-11-02&date_to=2026-11-22"  # three whole weeks, Mon 2 - Sun 22 Nov
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

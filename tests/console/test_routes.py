@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from console_support import Browser, add_call, add_case, add_centre
+from helpers.console_support import Browser, add_call, add_case, add_centre
 
 from models import ROLES
 

@@ -5,15 +5,15 @@ import html
 import re
 
 import pytest
-from console_support import Browser
-from ladder import run_jobs
+from helpers.console_support import Browser
+from helpers.ladder import run_jobs
+from helpers.support import AUTH_TOKEN, OPERATOR
 from sqlalchemy import select
 
 from hotline.console.simulator_line import new_call_sid
 from models import Call, CallEvent, Case, Escalation, Message, OutboxItem
 from models.calls import is_simulated_call_sid
 from models.reference import is_demo_number
-from support import AUTH_TOKEN, OPERATOR
 
 
 class Trainer:
@@ -67,7 +67,7 @@ def test_an_urgent_report_reaches_the_operator_dial_and_opens_a_training_case(tr
     page = trainer.press("1")
     assert "เรากำลังโอนสายไปยังเจ้าหน้าที่ทันที" in trainer.text("sim-heard")
     assert "connecting to an operator" in trainer.text("sim-step")
-    assert f"&lt;Dial action=&#34;/voice/ivr/urgent" in page or "&lt;Dial action=&quot;/voice/ivr/urgent" in page
+    assert "&lt;Dial action=&#34;/voice/ivr/urgent" in page or "&lt;Dial action=&quot;/voice/ivr/urgent" in page
     assert f"&lt;Number&gt;{OPERATOR}&lt;/Number&gt;" in page and "<Dial" not in page  # escaped, for trainers
     assert "someone is in danger now (urgent)" in trainer.text("sim-path")
     call = the_call(db)
@@ -160,8 +160,8 @@ def test_no_operator_free_takes_a_message_and_the_other_help_branch(trainer):
 
 
 def test_every_menu_key_of_every_node_is_on_the_pad(trainer):
+    from casework.ivr.menu import MENU
     from hotline.console.simulator_line import KEYS
-    from hotline.ivr.menu import MENU
 
     assert {key for node in MENU.values() for key in node.options} <= set(KEYS)
     page = trainer.start("mobile")
@@ -233,11 +233,12 @@ def test_a_simulated_urgent_report_never_pages_a_field_team(ladder_env, users, d
     trainer.do("speak")
     trainer.do("hang-up")
     run_jobs(redis)
-    call = the_call(db)
+    assert the_call(db).simulated
     from workers import jobs
 
-    jobs.open_case(call.id)  # even if a job ran for it (a sweep, a retry), the ladder refuses a training case
-    jobs.start_escalation(db.scalars(select(Case.id)).one())
+    case_id = db.scalars(select(Case.id)).one()
+    jobs.start_escalation(case_id)  # even if a job ran for it (a sweep, a retry), the ladder refuses a training case
+    jobs.start_escalation(case_id)
     db.expire_all()
     case = db.scalars(select(Case)).one()
     assert case.source == "training" and case.status == "new" and case.sla_due_at is None
@@ -256,7 +257,7 @@ def test_a_refused_webhook_is_shown_not_hidden(trainer, monkeypatch):
 
 
 def test_every_language_and_every_kind_of_report_is_reachable(trainer, db):
-    from hotline.ivr.menu import MENU
+    from casework.ivr.menu import MENU
 
     for key, language in [("3", "Burmese"), ("4", "Khmer"), ("5", "Lao")]:
         trainer.start("withheld")

@@ -1,8 +1,8 @@
 """The dry-run SMS page: the latest messages, masked, and a reply as the field team that acknowledges a case."""
 from __future__ import annotations
 
-from console_support import Browser
-from ladder import DUTY_1, report, run_jobs
+from helpers.console_support import Browser
+from helpers.ladder import DUTY_1, report, run_jobs
 from sqlalchemy import select
 
 from models import Case, Contact

@@ -1,7 +1,7 @@
 """`flask users create|list`: the first admin, field officers scoped to provinces, clear refusals."""
 from __future__ import annotations
 
-from console_support import Browser
+from helpers.console_support import Browser
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
-from pathlib import Path
 
 import pytest
+from helpers.fault_calls import seed, truncate
+from helpers.fault_stack import Stack
+from helpers.fault_twilio import FaultyTwilio
+from helpers.support import migrate
 from sqlalchemy import text
 
-sys.path.insert(0, str(Path(__file__).parent))  # fault_stack, fault_twilio, fault_calls
-
-from fault_calls import seed, truncate  # noqa: E402
-from fault_stack import Stack  # noqa: E402
-from fault_twilio import FaultyTwilio  # noqa: E402
-from models import make_engine, make_sessionmaker  # noqa: E402
-from support import migrate  # noqa: E402
+from models import make_engine, make_sessionmaker
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = f"faults_{os.getpid()}"

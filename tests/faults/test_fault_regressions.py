@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers.fault_stack import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Stack
+from helpers.fault_twilio import FaultyTwilio
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from fault_stack import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Stack
-from fault_twilio import FaultyTwilio
-from hotline.config import Config
-from hotline.telephony import spool
-from workers import outbox, sms
+from casework import spool
+from casework.config import Config
+from casework.escalation_sms import SmsUnavailable
+from workers import dispatch as outbox
 from workers.queues import queue
+from workers.twilio_sms import TwilioSender
 
 pytestmark = pytest.mark.faults
 
@@ -31,23 +33,24 @@ def test_an_interrupted_send_is_found_behind_many_newer_messages_to_the_same_num
     try:
         config = Config(ENV="production", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                         TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_API_BASE_URL=fake.url)
-        since = datetime.now(timezone.utc) - timedelta(seconds=30)
+        sender = TwilioSender(config)
+        since = datetime.now(UTC) - timedelta(seconds=30)
         to, body = "+66810000511", "1300 ค้ามนุษย์ 1300-69-000001 ตอบ ACK 0001"
         fake.plan = ["timeout-accepted"]
         fake.stall = 0.0  # Twilio took it; the sender's answer is lost (here: a 500 after the fact)
-        with pytest.raises(sms.TransientSmsError):
-            sms.send(config, to, body, None)
+        with pytest.raises(SmsUnavailable):
+            sender.send(to, body, None)
         for n in range(2, 152):  # the duty officer's next 150 cases, all newer
-            sms.send(config, to, f"1300 ค้ามนุษย์ 1300-69-{n:06d} ตอบ ACK {n:04d}", None)
-        found = sms.find_sent(config, to, body, since)
+            sender.send(to, f"1300 ค้ามนุษย์ 1300-69-{n:06d} ตอบ ACK {n:04d}", None)
+        found = sender.find_sent(to, body, since)
         assert found is not None and found.sid == fake.posts[0].sid
-        assert sms.find_sent(config, to, body + " (another)", since) is None
+        assert sender.find_sent(to, body + " (another)", since) is None
     finally:
         fake.close()
 
 
 def test_spooled_webhooks_replay_in_the_order_they_arrived_across_files(tmp_path):
-    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
 
     def record(kind: str, seconds: float) -> str:
         received = (at + timedelta(seconds=seconds)).isoformat()
@@ -94,7 +97,7 @@ def test_a_job_left_started_by_a_dead_worker_is_enqueued_again(private_redis, wo
 
 
 def test_a_torn_spooled_line_is_skipped(tmp_path):
-    at = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
+    at = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
     whole = json.dumps({"kind": "status", "args": {}, "form": {"CallSid": "CA1"}, "received_at": at}) + "\n"
     (tmp_path / "20260101-100.jsonl").write_text(whole + whole[:25])  # its writer died mid-line
     handled = []

@@ -9,10 +9,10 @@ import random
 import time
 
 import pytest
+from helpers.fault_calls import Twilio, audit, make_calls, run_all, settle
+from helpers.fault_stack import free_port, wait_until
 from sqlalchemy import select
 
-from fault_calls import Twilio, audit, make_calls, run_all, settle
-from fault_stack import free_port, wait_until
 from models import Call, Case
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(450)]  # own bounded waits fail first

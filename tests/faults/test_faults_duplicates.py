@@ -7,9 +7,9 @@ import random
 import time
 
 import pytest
+from helpers.fault_calls import Twilio, audit, make_calls, run_all, settle
 from sqlalchemy import select
 
-from fault_calls import Twilio, audit, make_calls, run_all, settle
 from models import Call, Case
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(450)]  # own bounded waits fail first

@@ -7,9 +7,8 @@ import threading
 import time
 
 import pytest
-
-from fault_calls import Twilio, audit, make_calls, run_all, settle
-from fault_stack import wait_until
+from helpers.fault_calls import Twilio, audit, make_calls, run_all, settle
+from helpers.fault_stack import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(450)]  # own bounded waits fail first
 

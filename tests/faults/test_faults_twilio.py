@@ -9,9 +9,9 @@ import time
 from collections import Counter
 
 import pytest
+from helpers.fault_calls import BKK_DUTY, BKK_HEAD, CM_DUTY_1, CM_DUTY_2, Twilio, audit, make_calls, run_all, settle
 from sqlalchemy import select
 
-from fault_calls import BKK_DUTY, BKK_HEAD, CM_DUTY_1, CM_DUTY_2, Twilio, audit, make_calls, run_all, settle
 from models import Call, Case, Contact
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(450)]  # own bounded waits fail first

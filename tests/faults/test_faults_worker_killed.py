@@ -9,10 +9,10 @@ import random
 import time
 
 import pytest
+from helpers.fault_calls import Twilio, audit, make_calls, run_all, settle
+from helpers.fault_stack import wait_until
 from sqlalchemy import select
 
-from fault_calls import Twilio, audit, make_calls, run_all, settle
-from fault_stack import wait_until
 from models import Case, Contact, Escalation
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(450)]  # own bounded waits fail first
@@ -78,6 +78,6 @@ def _case_of(job_id: str):
         return None
     if job_id.startswith("sms-"):
         return Case.id == select(Escalation.case_id).where(Escalation.id == int(number)).scalar_subquery()
-    if job_id.startswith("case-open-"):
-        return Case.call_id == int(number)
+    if job_id.startswith("case-start-"):
+        return Case.id == int(number)
     return None

@@ -1,0 +1,152 @@
+"""The only place that reads the environment (and an optional `.env`)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+# Used only when HOTLINE_ENV=development and no token is set, so the local
+# simulator and the webhooks agree on a signature without any real secret.
+DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"  # nosec B105: refused outside development (check())
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or contradicts another; start-up must stop."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Config:
+    ENV: str = "production"  # production | development | test
+    DATABASE_URL: str = f"sqlite:///{INSTANCE / 'hotline.db'}"
+    REDIS_URL: str | None = None  # None: the embedded Redis (development only)
+    SECRET_KEY: str | None = None
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_WEBHOOK_SHARED_KEY: str | None = None
+    TWILIO_API_BASE_URL: str | None = None
+    TWILIO_FROM_NUMBER: str | None = None
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None
+    TWILIO_SIGNATURE_CHECK: bool = True
+    OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
+    OPERATOR_DIAL_TIMEOUT: int = 30
+    PUBLIC_BASE_URL: str | None = None  # e.g. https://hotline.example.go.th
+    PROXY_FIX_X_FOR: int = 0  # how many reverse proxies set X-Forwarded-*
+    VOICE_TH: str = "Google.th-TH-Standard-A"
+    VOICE_EN: str = "Google.en-US-Standard-C"
+    PROMPTS_DIR: Path = ROOT / "prompts"
+    SPOOL_DIR: Path = INSTANCE / "spool"
+    ESCALATION_ACK_WINDOW_URGENT: int = 600  # seconds a level has to acknowledge an urgent case
+    ESCALATION_ACK_WINDOW_NORMAL: int = 3600
+    OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
+    API_RATE_LIMIT_PER_MINUTE: int = 120  # requests a minute per API token
+    MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB
+    CONSOLE_SESSION_MAX_AGE: int = 8 * 3600  # seconds a console login lasts, however busy
+    CONSOLE_SESSION_IDLE: int = 30 * 60  # seconds without a request before a console login ends
+    CONSOLE_LOGIN_ATTEMPTS: int = 5  # failed logins per username and address ...
+    CONSOLE_LOGIN_WINDOW: int = 15 * 60  # ... within this many seconds, then 429
+    CONSOLE_POLL_SECONDS: int = 10  # how often the dashboard asks for news
+    CONSOLE_PAGE_SIZE: int = 50  # rows per page in console lists
+    RECORDING_FETCH_TIMEOUT: int = 10  # seconds to wait for Twilio when playing a recording
+    # How long personal data is kept (PDPA); docs/deploy.md explains each class. Data of an open case stays.
+    RETENTION_RECORDING_DAYS: int = 90  # voice messages: deleted on Twilio, reference blanked
+    RETENTION_NUMBER_DAYS: int = 30  # caller numbers of calls that opened no case: blanked
+    RETENTION_CALL_NOTE_DAYS: int = 365  # notes on calls that opened no case: deleted
+    RETENTION_SMS_DAYS: int = 365  # SMS in and out (bodies, numbers), dry-run ones included: deleted
+    RETENTION_CLOSED_CASE_YEARS: int = 10  # then a closed case keeps only kind, place, outcome and times
+    RETENTION_HOUR: int = 3  # Bangkok hour after which the relay schedules the day's retention run
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "json"  # json (one object per line) | text
+    METRICS_TOKEN: str | None = None  # bearer token for GET /metrics; unset: /metrics is 404
+    PROMETHEUS_MULTIPROC_DIR: Path | None = None  # gunicorn.conf.py points prometheus-client here
+    WORKER_SEEN_WITHIN: int = 480  # /readyz: a worker's last heartbeat at most this many seconds ago
+    TESTING: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.ENV in {"development", "test"}
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> Config:
+        if environ is None:
+            load_dotenv()
+            environ = os.environ
+        env = {k: v for k, v in environ.items() if v != ""}
+        cfg = cls()
+        for f in fields(cls):
+            if f.name == "extra" or f.name not in env and f.name != "ENV":
+                continue
+            raw = env.get("HOTLINE_ENV", cfg.ENV) if f.name == "ENV" else env[f.name]
+            current = getattr(cfg, f.name)
+            if isinstance(current, bool):
+                value = _flag(raw)
+            elif isinstance(current, int):
+                value = int(raw)
+            elif isinstance(current, Path):
+                value = Path(raw)
+            else:
+                value = raw
+            setattr(cfg, f.name, value)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        """Stop start-up with a clear message instead of running half-configured."""
+        if self.ENV not in {"production", "development", "test"}:
+            raise ConfigError(f"HOTLINE_ENV must be production, development or test, not {self.ENV!r}")
+        if self.LOG_FORMAT not in {"json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
+        if not self.TWILIO_SIGNATURE_CHECK and not self.development:
+            raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
+        if self.development:
+            self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
+            self.TWILIO_AUTH_TOKEN = self.TWILIO_AUTH_TOKEN or DEVELOPMENT_AUTH_TOKEN
+            return
+        missing = [
+            name
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
+            if not getattr(self, name)
+        ]
+        if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise ConfigError(
+                "missing required settings for production: " + ", ".join(missing)
+                + " (set them in the environment, or HOTLINE_ENV=development for a local run)"
+            )
+
+    @property
+    def sms_dry_run(self) -> bool:
+        """No real credentials (development only): SMS are written to the database instead of sent."""
+        return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+def metrics_directory() -> Path | None:
+    """PROMETHEUS_MULTIPROC_DIR as set for gunicorn (None: gunicorn.conf.py makes a private one)."""
+    load_dotenv()
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def web_workers() -> int:
+    """gunicorn's sync workers: WEB_CONCURRENCY, else two per core (a worker waits on PostgreSQL for part
+    of each webhook, bench P1), at most 8 by default (each holds its own copy of the app, ~100 MB)."""
+    load_dotenv()
+    value = os.environ.get("WEB_CONCURRENCY")
+    return int(value) if value else max(2, min(2 * (os.cpu_count() or 1), 8))
+
+
+def load_dotenv() -> None:
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        import dotenv
+
+        dotenv.load_dotenv(env_file, override=False)

@@ -1,0 +1,211 @@
+"""The escalation ladder: level 1 duty team -> level 2 provincial head -> level 3 central division.
+
+The rules change rows in the caller's transaction and return the outbox job ids to enqueue after commit;
+each is safe to run twice (unique escalation rows, and a level moves on only from the level it expects).
+The steps at the end are what the jobs run, each in one transaction: a `Step` says what is left to do
+once it is committed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import CENTRAL, Case, Centre, Contact, Escalation, utcnow
+from models.upsert import insert_ignore
+from models.vocabulary import TRAINING
+
+from . import escalation_sms, work
+from .escalation_sms import Outgoing, SmsRefused
+
+log = logging.getLogger(__name__)
+TOP = 3
+LIVE = {"pending", "sending", "sent", "delivered", "acknowledged"}
+
+
+def window(config, case: Case) -> int:
+    return config.ESCALATION_ACK_WINDOW_URGENT if case.urgency == "urgent" else config.ESCALATION_ACK_WINDOW_NORMAL
+
+
+def contacts_for(session: Session, case: Case, level: int) -> list[Contact]:
+    """On-duty, reachable contacts of the case's centre at levels 1-2; the central division's at level 3."""
+    code = CENTRAL if level == TOP else None
+    centre_id = case.centre_id if code is None else session.scalar(select(Centre.id).where(Centre.code == code))
+    contacts = session.scalars(
+        select(Contact).where(Contact.centre_id == centre_id, Contact.level == level, Contact.active.is_(True),
+                              Contact.on_duty.is_(True), Contact.unreachable_reason.is_(None)).order_by(Contact.id)
+    )
+    return list(contacts)
+
+
+def start_level(session: Session, config, case: Case, level: int) -> list[str]:
+    """SMS every contact of the first level from `level` up that has anyone to reach."""
+    if case.source == TRAINING:  # the IVR simulator's cases must never page a real field team
+        log.info("case %s is a training case: not escalated", case.reference)
+        return []
+    while level <= TOP:
+        contacts = contacts_for(session, case, level)
+        if contacts:
+            break
+        log.warning("case %s: nobody reachable at level %s, climbing", case.reference, level,
+                    extra={"case": case.reference})
+        level += 1
+    if level > TOP:
+        flag_unacknowledged(case, "nobody reachable on the ladder")
+        return []
+    job_ids = []
+    for contact in contacts:
+        escalation_id = insert_ignore(session, Escalation, ["case_id", "ladder_run", "level", "contact_id"],
+                                      case_id=case.id, ladder_run=case.ladder_run, level=level, contact_id=contact.id,
+                                      status="pending", created_at=utcnow())
+        if escalation_id:
+            send = work.send_escalation(escalation_id)
+            work.add(session, send)
+            job_ids.append(send.job_id)
+    if case.status == "new":  # first: its lazy load of the transitions flushes, and the case's changes go in one UPDATE
+        case.move_to("escalating", "system", f"level {level}")
+    case.level = max(case.level, level)
+    case.sla_due_at = utcnow() + timedelta(seconds=window(config, case))
+    return job_ids
+
+
+def climb(session: Session, config, case: Case, from_level: int) -> list[str]:
+    """No acknowledgement at `from_level`: go one up, or flag the case when the ladder ends."""
+    if not case.waiting or case.level != from_level:
+        return []  # acknowledged meanwhile, or another run already climbed
+    if from_level >= TOP:
+        flag_unacknowledged(case, "no acknowledgement at any level")
+        return []
+    return start_level(session, config, case, from_level + 1)
+
+
+def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
+    """An SMS failed for good: if nobody at its level can still answer, climb at once."""
+    case = escalation.case
+    if escalation.ladder_run != case.ladder_run:
+        return []  # an SMS of the case's ladder before it moved: that ladder is over
+    alive = session.scalars(select(Escalation.id).where(
+        Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == escalation.level,
+        Escalation.status.in_(LIVE))).first()
+    if alive is not None:
+        return []
+    return climb(session, config, case, escalation.level)
+
+
+def restart(session: Session, case: Case) -> list[str]:
+    """After `Case.reassign`: the old centre's unsent SMS are cancelled, the sent ones superseded (a reply to
+    them no longer acknowledges), and a job starts level 1 for the new centre. Returns the outbox job id."""
+    for escalation in case.escalations:
+        if escalation.status in ("pending", "sending"):
+            escalation.status = "cancelled"
+        elif escalation.status in ("sent", "delivered"):
+            escalation.status = "superseded"
+    restart_work = work.restart_escalation(case.id, case.ladder_run, case.urgency)
+    work.add(session, restart_work)
+    return [restart_work.job_id]
+
+
+def flag_unacknowledged(case: Case, why: str) -> None:
+    if not case.unacknowledged:
+        case.unacknowledged = True
+        case.sla_due_at = None
+        log.error("case %s is unacknowledged: %s", case.reference, why, extra={"case": case.reference})
+
+
+def acknowledge(session: Session, case: Case, contact: Contact) -> bool:
+    """The case is taken: record who and when, cancel what has not been sent. False if it already was."""
+    if not case.waiting:
+        return False
+    now = utcnow()
+    case.move_to("acknowledged", f"contact:{contact.id}", f"ACK by SMS from level {contact.level}")
+    case.acknowledged_at, case.acknowledged_by, case.sla_due_at, case.unacknowledged = now, contact.id, None, False
+    for escalation in case.escalations:
+        if escalation.contact_id == contact.id and escalation.acknowledged_at is None and escalation.status != "superseded":
+            escalation.status, escalation.acknowledged_at = "acknowledged", now
+    stop(case)
+    return True
+
+
+def move(case: Case, status: str, actor: str, note: str | None = None, outcome: str | None = None) -> None:
+    """A person moves the case along (the console). Out of waiting, other than by the ladder's own step, the
+    case is taken: its ladder stops and unsent SMS are cancelled."""
+    was_waiting = case.waiting
+    case.move_to(status, actor, note, outcome=outcome if status == "closed" else None)
+    if was_waiting and status != "escalating":
+        if status == "acknowledged":
+            case.acknowledged_at = case.acknowledged_at or utcnow()
+        case.sla_due_at, case.unacknowledged = None, False
+        stop(case)
+
+
+def stop(case: Case) -> None:
+    """The case was taken (an ACK, or a move in the console): what has not been sent never will be. The ladder
+    itself stops by the case's status: it climbs only waiting cases."""
+    for escalation in case.escalations:
+        if escalation.status in ("pending", "sending"):
+            escalation.status = "cancelled"
+
+
+# --- the steps the jobs run ------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    """What a committed step leaves to do: send `outgoing` now, enqueue `job_ids`, and schedule the SLA
+    check `check` for `due`."""
+    job_ids: list[str] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    check: work.Work | None = None
+    due: datetime | None = None
+
+
+def _step(session: Session, config, case: Case, job_ids: list[str], started: bool) -> Step:
+    """Claim the step's SMS to send them from this process, and the SLA check when a level started."""
+    outgoing = escalation_sms.take(session, config, case, job_ids)
+    if not started or case.sla_due_at is None:
+        return Step(job_ids, outgoing)
+    return Step(job_ids, outgoing, work.check_acknowledged(case.id, case.level, case.ladder_run), case.sla_due_at)
+
+
+def _locked(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id, with_for_update=True)
+    if case is None:
+        raise LookupError(f"case {case_id} does not exist")
+    return case
+
+
+def begin(session: Session, config, case_id: int) -> Step:
+    """A new case's level 1, once (the job of `work.start_escalation`)."""
+    case = _locked(session, case_id)
+    started = case.level == 0 and case.status == "new"
+    step = _step(session, config, case, start_level(session, config, case, 1) if started else [], started)
+    work.mark_done(session, work.start_escalation(case).job_id)
+    return step
+
+
+def begin_again(session: Session, config, case_id: int, run: int) -> Step:
+    """A moved case's new centre, from level 1, once per move (the job of `work.restart_escalation`)."""
+    case = _locked(session, case_id)
+    started = case.ladder_run == run and case.level == 0 and case.waiting
+    step = _step(session, config, case, start_level(session, config, case, 1) if started else [], started)
+    work.mark_done(session, work.restart_escalation(case_id, run, case.urgency).job_id)
+    log.info("restart_escalation case=%s run=%s level=%s", case_id, run, case.level)
+    return step
+
+
+def check(session: Session, config, case_id: int, level: int, run: int = 0) -> Step:
+    """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile (or the case moved)."""
+    case = _locked(session, case_id)
+    job_ids = climb(session, config, case, level) if case.ladder_run == run else []
+    if job_ids:
+        log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, case.level,
+                 extra={"case": case.reference})
+    return _step(session, config, case, job_ids, bool(job_ids))
+
+
+def refused(session: Session, config, out: Outgoing, error: SmsRefused) -> Step:
+    """An SMS the provider refused for good: if nobody at its level can still answer, climb at once."""
+    attempt = escalation_sms.record_refused(session, out, error)
+    return Step(fail_over(session, config, attempt))

@@ -1,0 +1,113 @@
+"""Work that follows from what was written: an outbox row in the same transaction as its data, enqueued
+after commit (`workers.dispatch`) under a job id made of the ids it concerns, so a retried step, a
+replayed webhook or a sweep never runs it twice.
+
+Each job is named here by what it does; the workers give each name its function (`workers.jobs.JOBS`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import OutboxItem, utcnow
+from models.upsert import insert_ignore
+
+URGENT, DEFAULT, SMS = "urgent", "default", "sms"
+QUEUES = [URGENT, DEFAULT, SMS]  # a worker serves them in this order
+
+
+@dataclass(frozen=True)
+class Work:
+    job: str  # what it does, e.g. start_escalation
+    args: tuple
+    job_id: str
+    queue: str
+
+
+def priority(urgency: str | None) -> str:
+    return URGENT if urgency == "urgent" else DEFAULT
+
+
+def start_escalation(case) -> Work:
+    """A new case, from any channel: level 1 of its centre's ladder."""
+    return Work("start_escalation", (case.id,), f"case-start-{case.id}", priority(case.urgency))
+
+
+def restart_escalation(case_id: int, run: int, urgency: str | None) -> Work:
+    """A case moved to another centre: that centre's level 1, once per move (the case's ladder run)."""
+    return Work("restart_escalation", (case_id, run), f"case-restart-{case_id}-{run}", priority(urgency))
+
+
+def send_escalation(escalation_id: int) -> Work:
+    return Work("send_escalation", (escalation_id,), f"sms-{escalation_id}", SMS)
+
+
+def check_acknowledged(case_id: int, level: int, run: int = 0) -> Work:
+    """The SLA check at the end of a level's window (scheduled in RQ, not an outbox row; the relay re-arms it).
+    A moved case's ladder is a new run with checks of its own: the old run's checks find it gone."""
+    return Work("check_acknowledged", (case_id, level, run) if run else (case_id, level),
+                f"esc-{case_id}-{level}" + (f"-r{run}" if run else ""), URGENT if level > 1 else DEFAULT)
+
+
+def run_retention(day: str) -> Work:
+    return Work("run_retention", (day,), f"retention-{day}", DEFAULT)
+
+
+def escalation_of(job_id: str) -> int | None:
+    """The escalation id of a `send_escalation` job id, else None."""
+    number = job_id.removeprefix("sms-")
+    return int(number) if number != job_id and number.isdigit() else None
+
+
+# --- the outbox ------------------------------------------------------------------------------------
+
+def add(session: Session, work: Work) -> bool:
+    """Write the item in the caller's transaction; a second add with the same job id is a no-op."""
+    return insert_ignore(session, OutboxItem, ["job_id"], job_id=work.job_id, function=work.job, args=list(work.args),
+                         queue=work.queue, status="pending", attempts=0, created_at=utcnow()) is not None
+
+
+def claim(session: Session, job_id: str) -> bool:
+    """Take a pending item to run it in this process; the sweep leaves it alone for `OUTBOX_SWEEP_AFTER`
+    seconds (then re-runs it, as for a process that died). False if it is done or already taken."""
+    taken = session.execute(update(OutboxItem).where(OutboxItem.job_id == job_id, OutboxItem.status == "pending")
+                            .values(status="enqueued", enqueued_at=utcnow(), attempts=OutboxItem.attempts + 1))
+    return taken.rowcount == 1
+
+
+def claim_all(session: Session, job_ids: list[str]) -> set[str]:
+    """`claim` for several items in one statement; the job ids taken."""
+    if not job_ids:
+        return set()
+    return set(session.scalars(update(OutboxItem).where(OutboxItem.job_id.in_(job_ids), OutboxItem.status == "pending")
+                               .values(status="enqueued", enqueued_at=utcnow(), attempts=OutboxItem.attempts + 1)
+                               .returning(OutboxItem.job_id).execution_options(synchronize_session=False)))
+
+
+def mark_done(session: Session, job_id: str) -> None:
+    """Called by a job in the same transaction as its work."""
+    session.execute(update(OutboxItem).where(OutboxItem.job_id == job_id)
+                    .values(status="done", done_at=utcnow(), last_error=None))
+
+
+def unfinished(session: Session, job_ids: list[str]) -> list[OutboxItem]:
+    return list(session.scalars(select(OutboxItem).where(OutboxItem.job_id.in_(job_ids), OutboxItem.status != "done")))
+
+
+def left_over(session: Session, older_than: int, limit: int = 500) -> list[OutboxItem]:
+    """What is not done after `older_than` seconds (Redis was down, a process died), oldest first."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    return list(session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status != "done", OutboxItem.created_at < cutoff)
+        .where((OutboxItem.enqueued_at.is_(None)) | (OutboxItem.enqueued_at < cutoff))
+        .order_by(OutboxItem.id).limit(limit)))
+
+
+def record_attempt(session: Session, item: OutboxItem, **values) -> None:
+    """Count an enqueue attempt; a fast job may have marked its item done since it was read: never take that back."""
+    session.execute(update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.status != "done")
+                    .values(attempts=OutboxItem.attempts + 1, **values).execution_options(synchronize_session=False))

@@ -1,0 +1,32 @@
+"""The app's extensions, bound by `create_app`: CSRF on every form, and the session cookie only where a person
+may be logged in. A blueprint that machines call (Twilio's webhooks, the JSON API, LINE) declares so itself
+with `machine_facing`: no CSRF token is asked of it and no session is opened for it."""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+_sessionless: set[str] = set()  # names of machine-facing blueprints
+
+
+def machine_facing(bp: Blueprint) -> Blueprint:
+    """A blueprint whose callers prove themselves by a signature or a token, and send no cookie."""
+    csrf.exempt(bp)
+    _sessionless.add(bp.name)
+    return bp
+
+
+def is_machine_facing(blueprint: str | None) -> bool:
+    return (blueprint or "").split(".")[0] in _sessionless
+
+
+class PeopleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened only for blueprints people use: a webhook would otherwise build a
+    signer and parse cookies on every request for nothing (bench P1)."""
+
+    def open_session(self, app, request):
+        if is_machine_facing(request.blueprint):
+            return None  # Flask's null session: empty, and never written back
+        return super().open_session(app, request)

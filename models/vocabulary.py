@@ -1,0 +1,89 @@
+"""The hotline's codes and their words: one table each for kinds, sources, urgencies, statuses, outcomes,
+topics and languages, used by the menu, the console, the SMS, the API and the reports.
+
+The database keeps the codes. The English words are marked with `N_` for the console's Thai catalogue
+(`pybabel extract -k N_`, README); an SMS uses the kind's short Thai instead, to fit two segments.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def N_(words: str) -> str:
+    """Marks words for translation without translating them here (the console does, per user)."""
+    return words
+
+
+@dataclass(frozen=True)
+class Kind:
+    words: str
+    sms_th: str  # short, for the field team's SMS
+
+
+# Kinds of trafficking under the Anti-Trafficking in Persons Act B.E. 2551 and its amendments, in menu order.
+KINDS = {
+    "sexual_exploitation": Kind(N_("Sexual exploitation"), "แสวงประโยชน์ทางเพศ"),
+    "forced_labour": Kind(N_("Forced labour or services (debt bondage, confiscated documents)"), "บังคับใช้แรงงาน"),
+    "forced_begging": Kind(N_("Forced begging"), "บังคับขอทาน"),
+    "slavery": Kind(N_("Slavery"), "เอาคนลงเป็นทาส"),
+    "organ_removal": Kind(N_("Organ removal"), "ตัดอวัยวะ"),
+    "forced_criminality": Kind(N_("Forced criminality in a scam compound"), "บังคับทำงานแก๊งหลอกลวง"),
+    "child_exploitation": Kind(N_("Child exploitation"), "แสวงประโยชน์จากเด็ก"),
+    "other": Kind(N_("Other"), "อื่นๆ"),
+}
+KIND_UNKNOWN_SMS_TH = "รอระบุประเภท"  # not known yet: the operator will set it
+
+# Where a report came from. "training" is the IVR simulator's: opened so a trainer hears a reference, never escalated.
+SOURCES = {
+    "call": N_("phone call to 1300"),
+    "app": N_("Protect-U app"),
+    "volunteer": N_("volunteer (API)"),
+    "agency": N_("agency (API)"),
+    "training": N_("training call (IVR simulator)"),
+}
+TRAINING = "training"
+
+URGENCIES = {"normal": N_("normal"), "urgent": N_("urgent")}
+TOPICS = {"trafficking": N_("human trafficking"), "other_help": N_("other help")}
+
+CASE_STATUSES = {
+    "new": N_("new"), "escalating": N_("escalating"), "acknowledged": N_("acknowledged"),
+    "in_progress": N_("in progress"), "closed": N_("closed"),
+}
+OPEN_STATUSES = ["new", "escalating", "acknowledged", "in_progress"]
+WAITING_STATUSES = ("new", "escalating")  # nobody has taken the case yet: the SMS ladder runs
+# Which status may follow which; an operator may close an open case at any point.
+NEXT = {
+    "new": {"escalating", "acknowledged", "in_progress", "closed"},
+    "escalating": {"acknowledged", "in_progress", "closed"},
+    "acknowledged": {"in_progress", "closed"},
+    "in_progress": {"closed"},
+    "closed": set(),
+}
+OUTCOMES = {
+    "rescued_assisted": N_("rescued or assisted"), "referred_police": N_("referred to the police"),
+    "referred_agency": N_("referred to another agency"), "no_action_needed": N_("no action needed"),
+    "false_report": N_("false report"),
+}
+
+# Twilio's call statuses and the console's words for them (models.calls orders them).
+CALL_STATUSES = {
+    "queued": N_("queued"), "initiated": N_("starting"), "ringing": N_("ringing"), "in-progress": N_("in progress"),
+    "completed": N_("completed"), "busy": N_("busy"), "no-answer": N_("no answer"), "failed": N_("failed"),
+    "canceled": N_("cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class Language:
+    words: str  # in English, for the console
+    own: str  # in its own script, as the menu and the chat offer it
+
+
+LANGUAGES = {
+    "th": Language(N_("Thai"), "ไทย (Thai)"),
+    "en": Language(N_("English"), "English"),
+    "my": Language(N_("Burmese"), "မြန်မာ (Burmese)"),
+    "km": Language(N_("Khmer"), "ខ្មែរ (Khmer)"),
+    "lo": Language(N_("Lao"), "ລາວ (Lao)"),
+}
