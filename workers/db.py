@@ -18,7 +18,8 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from models import make_engine, make_sessionmaker
 
-_factories: dict[str | None, sessionmaker] = {}
+_factories: dict[str, sessionmaker] = {}
+_engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
@@ -31,12 +32,13 @@ def sessions(database_url: str) -> sessionmaker:
         if database_url not in _factories:
             pooling = {"poolclass": NullPool} if database_url.startswith("sqlite") else {
                 "poolclass": QueuePool, "pool_size": 1, "max_overflow": 4}
-            _factories[database_url] = make_sessionmaker(make_engine(database_url, **pooling))
+            _engines[database_url] = make_engine(database_url, **pooling)
+            _factories[database_url] = make_sessionmaker(_engines[database_url])
         return _factories[database_url]
 
 
 def engines() -> list[Engine]:
-    return [factory.kw["bind"] for factory in list(_factories.values())]
+    return list(_engines.values())
 
 
 def release() -> None:
@@ -56,6 +58,7 @@ def forget() -> None:
     with _lock:
         release()
         _factories.clear()
+        _engines.clear()
 
 
 def _forget_inherited() -> None:

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 def warm_up(context) -> float:
     """Run the jobs once against the context's database and roll everything back; the seconds it took."""
-    engine = context.sessions.kw["bind"]
+    with context.sessions() as session:
+        engine = session.get_bind()
     if engine.dialect.name != "postgresql":
         return 0.0
     started = time.monotonic()
