@@ -1,38 +1,51 @@
-"""gunicorn reads this file by itself (from the working directory): how many workers, prometheus-client's
-multiprocess mode, so that /metrics adds up the request counters of every web worker, not only the one that answers,
-and the places behind the API's locations, loaded once in the master."""
+"""gunicorn reads this file by itself (from the working directory), for both pools of the Procfile: `voice`
+(HOTLINE_POOL=webhooks: Twilio's callbacks, sync workers) and `web` (the console and the API, gthread workers at a
+lower CPU priority). The app is loaded once in the master and shared by the workers it forks (`preload_app`), with
+the collector told to leave it alone (`gc.freeze`); prometheus-client's multiprocess mode adds up the counters of
+every worker of the pool, not only the one that answers /metrics."""
 import gc
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
-from casework.config import metrics_directory, web_workers
+from casework.config import metrics_directory, pool
 
-workers = web_workers()
+POOL = pool()
+workers = POOL.workers
+threads = POOL.threads
+worker_class = "gthread" if POOL.threads > 1 else "sync"
+preload_app = True
+proc_name = f"hotline-{POOL.name}"
 
-
-def on_starting(server):
-    # Before any worker forks and imports prometheus-client, which reads the variable once, at import.
-    directory = metrics_directory()
-    if directory is None:
-        directory = tempfile.mkdtemp(prefix="hotline-metrics-")
-        server._metrics_private = directory
-    else:
-        shutil.rmtree(directory, ignore_errors=True)  # counters of a previous run are not this run's
-        directory.mkdir(parents=True, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
-    # Once, here, for every worker to inherit (shared, since nothing writes them), rather than by the
-    # worker that happens to answer the first API report with a location.
-    from models.places import load_points
-
-    load_points()
+# Before the app (hence prometheus-client, which reads the variable once, at import) is loaded: with
+# preload_app that happens before any server hook runs. Each pool has a directory of its own.
+_base = metrics_directory()
+_private = _base is None
+_directory = Path(tempfile.mkdtemp(prefix=f"hotline-metrics-{POOL.name}-")) if _private else _base / POOL.name
+if not _private:
+    shutil.rmtree(_directory, ignore_errors=True)  # counters of a previous run are not this run's
+    _directory.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_directory)
 
 
-def post_worker_init(worker):
-    # The app is loaded: its ~140k long-lived objects need no more visits from the collector's
-    # full passes, which otherwise cost each worker tens of milliseconds now and then (bench P1).
+def when_ready(server):
+    # The app and everything it loaded are the master's now, shared by every worker forked from it: frozen, the
+    # collector's full passes neither cost a worker tens of milliseconds (bench P1) nor copy those pages.
+    if POOL.name == "web":
+        from models.places import load_points
+
+        load_points()  # the places behind the API's locations (1-3 s on first use): once, here, for every worker
     gc.collect()
     gc.freeze()
+
+
+def post_fork(server, worker):
+    from hotline import db
+
+    db.after_fork(server.app.wsgi())  # the master's engines hand no connection on to a worker
+    if POOL.nice:
+        os.nice(POOL.nice)
 
 
 def child_exit(server, worker):
@@ -42,6 +55,5 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    private = getattr(server, "_metrics_private", None)
-    if private:
-        shutil.rmtree(private, ignore_errors=True)
+    if _private:
+        shutil.rmtree(_directory, ignore_errors=True)

@@ -48,7 +48,7 @@ from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from casework.config import web_workers  # noqa: E402  (gunicorn.conf.py's default number of workers)
+from casework.config import pool  # noqa: E402  (gunicorn.conf.py's default number of workers)
 
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
@@ -148,14 +148,28 @@ def has_call(sid: str, schema: str = SCHEMA) -> bool:
 # --- servers -------------------------------------------------------------------
 
 
-def procfile_web() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            command = line.removeprefix("web:").strip()
-            if TARGET_APP not in command.split():
-                raise SystemExit(f"Procfile's web command does not serve {TARGET_APP}: {command}")
-            return command
-    raise SystemExit("no web: line in Procfile")
+def procfile_webhooks() -> str:
+    """The Procfile's command for Twilio's webhooks: its `voice:` pool, or `web:` in a checkout that has none."""
+    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
+    command = (lines.get("voice") or lines.get("web") or "").strip()
+    if not command:
+        raise SystemExit("no voice: or web: line in Procfile")
+    if TARGET_APP not in command.split():
+        raise SystemExit(f"Procfile's webhook command does not serve {TARGET_APP}: {command}")
+    return command
+
+
+def expected_workers(env: dict) -> int:
+    """How many workers gunicorn.conf.py gives the pool `env` and the command name."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    if "HOTLINE_POOL=webhooks" in procfile_webhooks():
+        os.environ["HOTLINE_POOL"] = "webhooks"
+    try:
+        return pool().workers
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def free_port() -> int:
@@ -175,7 +189,7 @@ class Server:
 
     @property
     def command(self) -> str:
-        return procfile_web().replace(TARGET_APP, self.app)
+        return procfile_webhooks().replace(TARGET_APP, self.app)
 
     @property
     def control_socket(self) -> Path:
@@ -188,7 +202,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port), "VOICE_PORT": str(self.port)}
         command = f"exec {self.command}"
         if "control-socket" not in command:
             command += f" --control-socket {self.control_socket}"
@@ -207,7 +221,7 @@ class Server:
         else:
             raise SystemExit(f"{self.name} did not listen within 60 s:\n{tail(self.log)}")
         # Wait for the workers to have booted and imported the app (slow on a busy machine).
-        workers = int(env["WEB_CONCURRENCY"]) if env.get("WEB_CONCURRENCY") else web_workers()
+        workers = expected_workers(env)
         while time.monotonic() < deadline and len(self.workers()) < workers:
             time.sleep(0.1)
         while True:
@@ -620,7 +634,7 @@ def both_servers(env: dict, work: Path, workers: int | None, only: str | None, f
     """The bare baseline and the real app, each under the Procfile's web command (or just `only`); with `floor`,
     also the baseline that stores each call (bench/baseline_app.py), in a schema of its own."""
     if workers:
-        env["WEB_CONCURRENCY"] = str(workers)
+        env["WEB_CONCURRENCY"] = env["VOICE_CONCURRENCY"] = str(workers)
     both = [Server("baseline", BASELINE_APP, env, work / "baseline.log"),
             Server("target", TARGET_APP, env, work / "target.log")]
     if floor:

@@ -14,7 +14,7 @@ when `--time-limit` runs out:
    Mai, 50) with ONE on-duty level-1 contact whose number is not a demo number, and the central centre;
 2. a mock of Twilio's Messages API (`bench/p2_fake_twilio.py`, its own process) that stamps
    each POST .../Messages.json with `time.time()` when it arrives;
-3. the web app with the Procfile's `web` command (gunicorn, `WEB_CONCURRENCY=2` sync workers) and ONE
+3. the webhook pool with the Procfile's `voice` command (`web` before it had one; gunicorn, 2 sync workers) and ONE
    `python -m workers` (RQ's forking Worker, scheduler on), all with HOTLINE_ENV=production
    and real-looking Twilio credentials, so the sender really calls the (mock) API.
 
@@ -166,11 +166,13 @@ def session_members(sid: int) -> list[int]:
     return members
 
 
-def procfile_web() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.removeprefix("web:").strip()
-    raise Failure("no web: line in Procfile")
+def procfile_webhooks() -> str:
+    """The Procfile's command for Twilio's webhooks: its `voice:` pool, or `web:` in a checkout that has none."""
+    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
+    command = (lines.get("voice") or lines.get("web") or "").strip()
+    if not command:
+        raise Failure("no voice: or web: line in Procfile")
+    return command
 
 
 def procfile_worker() -> list[str]:
@@ -207,7 +209,7 @@ def app_env(mock_url: str, spool: Path, port: int, redis_url: str) -> dict:
         "ESCALATION_ACK_WINDOW_NORMAL": "86400",  # no level-2 SMS during the run
         "ESCALATION_ACK_WINDOW_URGENT": "86400",
         "HOST": "127.0.0.1",
-        "PORT": str(port),
+        "PORT": str(port), "VOICE_PORT": str(port), "VOICE_CONCURRENCY": "2",
         "WEB_CONCURRENCY": "2",
     })
     return env
@@ -854,7 +856,7 @@ def main() -> int:
         redis.flushdb()
         redis.set(OWNER_KEY, "bench/p2_escalation_latency.py")
 
-        web = Proc("web", ["bash", "-c", "exec " + procfile_web()], env, work / "web.log")
+        web = Proc("web", ["bash", "-c", "exec " + procfile_webhooks()], env, work / "web.log")
         procs.append(web)
         web.start()
         ours = {os.getpid(), *(p.pid for p in procs)}
@@ -927,7 +929,7 @@ def main() -> int:
         env_notes = [
             "Config: HOTLINE_ENV=production, real-looking Twilio credentials (so `workers/twilio_sms.py` really POSTs), "
             f"TWILIO_API_BASE_URL = the mock; one province centre ({PROVINCE}) with one on-duty level-1 contact; "
-            "gunicorn as in the Procfile with WEB_CONCURRENCY=2 (sync workers), ONE `python -m workers` (RQ forking Worker, scheduler on), "
+            "gunicorn as the Procfile's webhook pool with 2 sync workers, ONE `python -m workers` (RQ forking Worker, scheduler on), "
             f"PostgreSQL schema `{SCHEMA}`, Redis db {args.redis_db}; the caller is a Thai mobile (no province from the number), "
             f"postcode {POSTCODE}. {len(run.samples)} calls in all (warm-up included), {sent} SMS seen by the mock"
             + (f" ({counts['count']} stored, {counts['rejected']} rejected)" if counts else "")

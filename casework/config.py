@@ -14,6 +14,10 @@ INSTANCE = ROOT / "instance"
 DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"  # nosec B105: refused outside development (check())
 
 
+POOLS = ("web", "webhooks")
+PREFIXED = {"ENV": "HOTLINE_ENV", "POOL": "HOTLINE_POOL"}  # settings whose variable carries the service's name
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or contradicts another; start-up must stop."""
 
@@ -24,7 +28,8 @@ def _flag(value: str | None) -> bool:
 
 @dataclass
 class Config:
-    ENV: str = "production"  # production | development | test
+    ENV: str = "production"  # production | development | test (HOTLINE_ENV)
+    POOL: str = "web"  # the gunicorn pool this process serves (HOTLINE_POOL): web | webhooks, see `pool()`
     DATABASE_URL: str = f"sqlite:///{INSTANCE / 'hotline.db'}"
     REDIS_URL: str | None = None  # None: the embedded Redis (development only)
     SECRET_KEY: str | None = None
@@ -82,9 +87,10 @@ class Config:
         env = {k: v for k, v in environ.items() if v != ""}
         cfg = cls()
         for f in fields(cls):
-            if f.name == "extra" or f.name not in env and f.name != "ENV":
+            name = PREFIXED.get(f.name, f.name)
+            if f.name == "extra" or name not in env:
                 continue
-            raw = env.get("HOTLINE_ENV", cfg.ENV) if f.name == "ENV" else env[f.name]
+            raw = env[name]
             current = getattr(cfg, f.name)
             if isinstance(current, bool):
                 value = _flag(raw)
@@ -102,6 +108,8 @@ class Config:
         """Stop start-up with a clear message instead of running half-configured."""
         if self.ENV not in {"production", "development", "test"}:
             raise ConfigError(f"HOTLINE_ENV must be production, development or test, not {self.ENV!r}")
+        if self.POOL not in POOLS:
+            raise ConfigError(f"HOTLINE_POOL must be {' or '.join(POOLS)}, not {self.POOL!r}")
         if self.LOG_FORMAT not in {"json", "text"}:
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
@@ -136,12 +144,31 @@ def metrics_directory() -> Path | None:
     return Path(value) if value else None
 
 
-def web_workers() -> int:
-    """gunicorn's sync workers: WEB_CONCURRENCY, else two per core (a worker waits on PostgreSQL for part
-    of each webhook, bench P1), at most 8 by default (each holds its own copy of the app, ~100 MB)."""
+@dataclass(frozen=True)
+class Pool:
+    """How gunicorn serves one pool (docs/deploy.md, "The processes")."""
+
+    name: str
+    workers: int
+    threads: int  # 1: sync workers; more: gthread
+    nice: int  # added to the workers' niceness: the console yields the CPU to callers
+
+
+def pool() -> Pool:
+    """The pool this gunicorn serves, from HOTLINE_POOL (the Procfile's `voice:` line sets `webhooks`).
+
+    webhooks: Twilio's callbacks only, sync workers, VOICE_CONCURRENCY of them, else two per core (a worker
+    waits on PostgreSQL for part of each webhook, bench P1), 2 to 8. web: the console and the API, WEB_CONCURRENCY
+    processes (default 2) of WEB_THREADS threads (default 4), so a slow page or a slow Twilio recording holds one
+    thread, not a process; at WEB_NICE (default 5) lower CPU priority than the webhooks."""
     load_dotenv()
-    value = os.environ.get("WEB_CONCURRENCY")
-    return int(value) if value else max(2, min(2 * (os.cpu_count() or 1), 8))
+    name = os.environ.get("HOTLINE_POOL") or "web"
+    if name not in POOLS:
+        raise ConfigError(f"HOTLINE_POOL must be {' or '.join(POOLS)}, not {name!r}")
+    number = lambda variable, default: int(os.environ.get(variable) or default)  # noqa: E731
+    if name == "webhooks":
+        return Pool(name, number("VOICE_CONCURRENCY", max(2, min(2 * (os.cpu_count() or 1), 8))), 1, 0)
+    return Pool(name, number("WEB_CONCURRENCY", 2), number("WEB_THREADS", 4), number("WEB_NICE", 5))
 
 
 def load_dotenv() -> None:

@@ -23,6 +23,14 @@ def init_app(app: Flask) -> None:
                                                    pool_reset_on_return=None)
 
 
+def after_fork(app: Flask) -> None:
+    """In a process forked from one that built the app (gunicorn's preload): fresh, empty pools; whatever the parent
+    opened stays the parent's (psycopg ends a connection only in the process that opened it)."""
+    for name in ("engine", "autocommit"):
+        if name in app.extensions:
+            app.extensions[name].dispose(close=False)
+
+
 def dispose(app: Flask) -> None:
     """Close every pooled connection (tests; a fork)."""
     for name in ("engine", "autocommit"):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from casework.config import INSTANCE, ROOT, load_dotenv
 
-PROCESSES = ["web", "worker", "relay"]
+PROCESSES = ["web", "voice", "worker", "relay"]
 
 
 def environment() -> dict[str, str]:
@@ -33,7 +33,11 @@ def environment() -> dict[str, str]:
     env["HOTLINE_INSTANCE_DIR"] = str(instance)
     env.setdefault("HOTLINE_ENV", "development")
     env.setdefault("HOST", "127.0.0.1")
-    env.setdefault("PORT", "5000")
+    env.setdefault("PORT", "5000")  # the console and the API (and the webhooks too, for the simulator)
+    env.setdefault("VOICE_PORT", str(int(env["PORT"]) + 1))  # Twilio's webhooks, in a pool of their own
+    # A laptop's demo: the smallest pools that still keep callers apart from the console.
+    env.setdefault("VOICE_CONCURRENCY", "2")
+    env.setdefault("WEB_CONCURRENCY", "1")
     env.setdefault("SECRET_KEY", secrets.token_hex(32))  # one key for every web worker of this run
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
     if path := sqlite_file(url):
@@ -115,11 +119,12 @@ def main() -> int:
                 done = subprocess.run([sys.executable, "-m", *release], cwd=ROOT, env=env)  # nosec B603: fixed
                 if done.returncode:
                     return done.returncode
-            base = f"http://{env['HOST']}:{env['PORT']}"
-            print(f"\n  1300 hotline (embedded): health {base}/healthz, voice webhook {base}/voice/incoming")
+            base, voice = f"http://{env['HOST']}:{env['PORT']}", f"http://{env['HOST']}:{env['VOICE_PORT']}"
+            print(f"\n  1300 hotline (embedded): console {base}/console/, health {base}/healthz;"
+                  f" webhooks (their own pool) {voice}/voice/incoming")
             print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
             print("  try a call: HOTLINE_ENV=development .venv/bin/flask --app wsgi calls simulate"
-                  f" --press 1,1,3,1 --postcode 50200 --url {base}\n", flush=True)
+                  f" --press 1,1,3,1 --postcode 50200 --url {voice}\n", flush=True)
             # -e /dev/null: the environment is complete; honcho would let .env override the caller.
             return supervise([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-e", os.devnull,
                               *PROCESSES], env)

@@ -3,23 +3,20 @@ may be logged in. A blueprint that machines call (Twilio's webhooks, the JSON AP
 with `machine_facing`: no CSRF token is asked of it and no session is opened for it."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect
 
-csrf = CSRFProtect()
-_sessionless: set[str] = set()  # names of machine-facing blueprints
+_machine_facing: set[str] = set()  # blueprint names
 
 
 def machine_facing(bp: Blueprint) -> Blueprint:
     """A blueprint whose callers prove themselves by a signature or a token, and send no cookie."""
-    csrf.exempt(bp)
-    _sessionless.add(bp.name)
+    _machine_facing.add(bp.name)
     return bp
 
 
 def is_machine_facing(blueprint: str | None) -> bool:
-    return (blueprint or "").split(".")[0] in _sessionless
+    return (blueprint or "").split(".")[0] in _machine_facing
 
 
 class PeopleSessions(SecureCookieSessionInterface):
@@ -30,3 +27,13 @@ class PeopleSessions(SecureCookieSessionInterface):
         if is_machine_facing(request.blueprint):
             return None  # Flask's null session: empty, and never written back
         return super().open_session(app, request)
+
+
+def protect_forms(app: Flask) -> None:
+    """Flask-WTF's CSRF check on every POST of every registered blueprint that is not machine-facing."""
+    from flask_wtf.csrf import CSRFProtect
+
+    csrf = CSRFProtect(app)
+    for name, blueprint in app.blueprints.items():
+        if is_machine_facing(name):
+            csrf.exempt(blueprint)

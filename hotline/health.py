@@ -28,6 +28,7 @@ def healthz():
     # Webhooks still answer without Redis (the outbox keeps the work), not without the database.
     code = 200 if checks["database"] == "ok" else 503
     checks["status"] = "ok" if code == 200 and checks["redis"] == "ok" else ("degraded" if code == 200 else "down")
+    checks["pool"] = config.POOL  # which gunicorn pool answered: web, or webhooks (the proxy routes by path)
     return jsonify(checks), code
 
 
@@ -36,7 +37,8 @@ def readyz():
     """Every check "ok" (or "not configured" for Redis and the worker without Redis) is 200; else 503."""
     checks = {"database": _database(), "migrations": _migrations(), "redis": _redis(), "worker": _worker()}
     ready = all(value in ("ok", "not configured") for value in checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+    return jsonify(status="ready" if ready else "not ready", pool=current_app.config["HOTLINE"].POOL, checks=checks), \
+        200 if ready else 503
 
 
 @bp.get("/")

@@ -83,6 +83,7 @@ def metrics():
     else:
         registry.register(_ThisProcess())
     registry.register(State(current_app.extensions["sessions"], current_app.extensions["redis"]))
+    registry.register(Pool(config.POOL))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -91,6 +92,18 @@ class _ThisProcess:
 
     def collect(self):
         yield from REGISTRY.collect()
+
+
+class Pool:
+    """Which gunicorn pool answered: each pool has its own workers and counters (scrape each pool's port)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def collect(self):
+        info = GaugeMetricFamily("hotline_pool_info", "The gunicorn pool that served this scrape", labels=["pool"])
+        info.add_metric([self.name], 1)
+        yield info
 
 
 class State:

@@ -140,7 +140,7 @@ def test_running_the_case_job_twice_is_harmless(live, db):
 def test_health_reports_database_and_redis(live):
     app, _, _ = live
     body = app.test_client().get("/healthz").json
-    assert body == {"database": "ok", "redis": "ok", "spooled_files": 0, "status": "ok"}
+    assert body == {"database": "ok", "redis": "ok", "spooled_files": 0, "status": "ok", "pool": "web"}
 
 
 def test_an_item_done_while_it_was_being_enqueued_stays_done(live, db, monkeypatch):

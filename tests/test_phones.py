@@ -65,3 +65,52 @@ def test_postcodes_give_province_and_district():
 def test_masking_keeps_only_the_ends():
     assert mask("+66812345678") == "+668XXXX5678"
     assert mask(None) == "no number"
+
+
+def test_the_landline_areas_are_phonenumbers_own_and_give_the_same_names():
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    from models.phones import LANDLINE_AREAS, area_names
+
+    assert LANDLINE_AREAS == {prefix: names["en"] for prefix, names in GEOCODE_DATA.items() if prefix.startswith("66")}
+    for area in ["2"] + [f"{a}{b}" for a in range(3, 8) for b in range(10)]:
+        number = phonenumbers.parse(f"+66{area}{'2345678' if area == '2' else '123456'}")
+        if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE:
+            assert area_names(number) == geocoder.description_for_number(number, "en").split("/"), area
+
+
+def test_reading_a_caller_loads_no_geocoder_data():
+    import subprocess
+    import sys
+
+    probe = ("import sys; from models.phones import read_caller; read_caller('+6653123456'); read_caller('+66812345678');"
+             " assert 'phonenumbers.geodata' not in sys.modules")
+    from casework.config import ROOT
+
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_places_file_holds_reverse_geocodes_places_around_thailand():
+    from helpers.geodata import places_csv
+
+    from models.places import PLACES_FILE
+
+    assert PLACES_FILE.read_text(encoding="utf-8") == places_csv(), "rewrite it: .venv/bin/python -m tests.helpers.geodata"
+
+
+def test_a_point_gets_the_province_reverse_geocode_gives_it():
+    import random
+
+    import reverse_geocode
+
+    from models.places import THAILAND, province_for_point
+
+    south, north, west, east = THAILAND
+    rng = random.Random(1300)
+    points = [(rng.uniform(south, north), rng.uniform(west, east)) for _ in range(3000)]
+    points += [(13.7563, 100.5018), (18.7883, 98.9853), (7.8804, 98.3923), (20.43, 99.88), (6.42, 101.82), (12.1, 102.6)]
+    for latitude, longitude in points:
+        place = reverse_geocode.get((latitude, longitude))
+        codes = province_codes_for_names([place.get("state") or ""]) if place["country_code"] == "TH" else []
+        assert province_for_point(latitude, longitude) == (codes[0] if codes else None), (latitude, longitude, place)

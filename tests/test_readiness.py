@@ -31,7 +31,8 @@ def readyz(app):
 def test_ready_when_everything_answers_and_a_worker_heartbeats(ready_app, worker):
     code, body = readyz(ready_app)
     assert code == 200, body
-    assert body == {"status": "ready", "checks": {"database": "ok", "migrations": "ok", "redis": "ok", "worker": "ok"}}
+    assert body == {"status": "ready", "pool": "web",
+                    "checks": {"database": "ok", "migrations": "ok", "redis": "ok", "worker": "ok"}}
 
 
 def test_not_ready_without_a_worker(ready_app):
