@@ -23,9 +23,14 @@ def twilio_url(url: str) -> bool:
     return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))
 
 
-def media_url(url: str) -> str:
-    """Twilio's RecordingUrl has no extension; `.mp3` asks for the small format (the default is WAV)."""
-    return url if url.endswith((".mp3", ".wav")) else url + ".mp3"
+def media_url(url: str, base_url: str | None = None) -> str:
+    """Twilio's RecordingUrl has no extension; `.mp3` asks for the small format (the default is WAV).
+    With TWILIO_API_BASE_URL (a mock), the same path under that base instead of Twilio's host."""
+    url = url if url.endswith((".mp3", ".wav")) else url + ".mp3"
+    if not base_url:
+        return url
+    parts = urlsplit(url)
+    return base_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _first_request() -> bool:
@@ -48,8 +53,9 @@ def recording(call_id: int):
         db().commit()
     headers = {"Range": request.headers["Range"]} if "Range" in request.headers else {}
     try:
-        upstream = requests.get(media_url(call.recording_url), auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN),
-                                headers=headers, stream=True, timeout=(3.05, config.RECORDING_FETCH_TIMEOUT))
+        upstream = requests.get(media_url(call.recording_url, config.TWILIO_API_BASE_URL),
+                                auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN), headers=headers,
+                                stream=True, timeout=(3.05, config.RECORDING_FETCH_TIMEOUT))
     except requests.RequestException as error:
         log.warning("recording of call %s not fetched: %s", call.id, type(error).__name__)
         abort(502)
