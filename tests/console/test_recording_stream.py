@@ -1,9 +1,11 @@
 """A voice message streamed from a real local server standing in for Twilio (TWILIO_API_BASE_URL): the fetch
-goes there with the account's credentials."""
+goes there with the account's credentials, and at most RECORDING_STREAMS of them run at once per process."""
 from __future__ import annotations
 
 import base64
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -130,6 +132,76 @@ def test_the_base_url_takes_the_stored_urls_path():
     assert media_url(RECORDING) == RECORDING + ".mp3"
     assert media_url(RECORDING, "http://127.0.0.1:4010/") == "http://127.0.0.1:4010" + PATH + ".mp3"
     assert media_url(RECORDING + ".wav", "http://mock/twilio") == "http://mock/twilio" + PATH + ".wav"
+
+
+def test_beyond_recording_streams_a_request_is_refused_at_once_and_the_slot_comes_back(make_app, fake, db):
+    app = make_app(RECORDING_STREAMS=1)
+    add_user(db, "operator", "operator")
+    add_user(db, "supervisor", "supervisor")
+    call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
+    url = f"/console/calls/{call.id}/recording"
+    first, second = logged_in(app, "operator"), logged_in(app, "supervisor")
+    fake.hold = "start"
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            slow = pool.submit(first.get, url, buffered=True)  # read in its thread, as a server would
+            assert fake.arrived.acquire(timeout=WAIT)  # Twilio has the first request and sits on it
+            started = time.monotonic()
+            refused = pool.submit(second.get, url, buffered=True).result(timeout=WAIT)
+            assert time.monotonic() - started < 1.0  # not queued behind the slow one
+            assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+            assert refused.mimetype == "text/plain" and refused.get_data(as_text=True).strip()
+            assert len(fake.requests) == 1  # the refused one never reached Twilio
+        finally:
+            fake.go.set()
+        assert slow.result(timeout=WAIT).data == AUDIO
+    again = second.get(url)
+    assert again.status_code == 200 and again.data == AUDIO and len(fake.requests) == 2
+
+
+def test_upstream_errors_give_the_slot_back(make_app, fake, db):
+    app = make_app(RECORDING_STREAMS=1)
+    add_user(db, "operator", "operator")
+    gone = add_call(db, recording_sid="RE" + "3" * 32,
+                    recording_url="https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "3" * 32)
+    call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
+    browser = logged_in(app)
+    for status, answer in ((404, 404), (500, 502), (404, 404)):
+        fake.status = status
+        assert browser.get(f"/console/calls/{gone.id}/recording").status_code == answer
+    fake.status = None
+    assert browser.get(f"/console/calls/{call.id}/recording").data == AUDIO
+    unreachable = make_app(RECORDING_STREAMS=1, TWILIO_API_BASE_URL="http://127.0.0.1:9")
+    browser = logged_in(unreachable)
+    for _ in range(2):
+        assert browser.get(f"/console/calls/{call.id}/recording").status_code == 502
+
+
+def test_a_player_that_stops_reading_midway_gives_its_slot_back(make_app, fake, db):
+    app = make_app(RECORDING_STREAMS=1)
+    add_user(db, "operator", "operator")
+    call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
+    url = f"/console/calls/{call.id}/recording"
+    browser = logged_in(app)
+
+    def stop_midway():
+        response = browser.get(url, buffered=False)
+        first = next(iter(response.response))
+        response.close()  # what the server does when the browser goes away: the response is closed
+        return response.status_code, first
+
+    def head_only():  # a body never read at all
+        response = browser.client.head(url)
+        response.close()
+        return response.status_code, response.data
+
+    fake.hold = "middle"
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(stop_midway).result(timeout=WAIT) == (200, AUDIO[:CHUNK])
+        fake.hold = None
+        assert pool.submit(browser.get, url, buffered=True).result(timeout=WAIT).data == AUDIO
+        assert pool.submit(head_only).result(timeout=WAIT) == (200, b"")
+        assert pool.submit(browser.get, url, buffered=True).result(timeout=WAIT).data == AUDIO
 
 
 def test_a_stored_url_that_is_not_twilios_gets_404_and_the_fake_is_never_asked(make_app, fake, db):
