@@ -75,6 +75,7 @@ def _stream(call, user, config, slot: _Slot) -> Response:
     if _first_request():
         record(db(), "play_recording", user, target=f"call:{call.id}")
         db().commit()
+    db().close()  # a stream holds no database connection (the objects stay readable: no expiry on commit)
     headers = {"Range": request.headers["Range"]} if "Range" in request.headers else {}
     try:
         upstream = requests.get(media_url(call.recording_url, config.TWILIO_API_BASE_URL),

@@ -204,6 +204,26 @@ def test_a_player_that_stops_reading_midway_gives_its_slot_back(make_app, fake, 
         assert pool.submit(browser.get, url, buffered=True).result(timeout=WAIT).data == AUDIO
 
 
+def test_a_stream_holds_no_database_connection(make_app, fake, db, config):
+    if config.DATABASE_URL.startswith("sqlite"):
+        pytest.skip("SQLite has no pool of connections to hold")
+    app = make_app()
+    add_user(db, "operator", "operator")
+    call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
+    browser = logged_in(app)
+    pool = app.extensions["engine"].pool
+    fake.hold = "start"
+    with ThreadPoolExecutor(1) as threads:
+        try:
+            seek = threads.submit(browser.get, f"/console/calls/{call.id}/recording", headers={"Range": "bytes=5-"},
+                                  buffered=True)
+            assert fake.arrived.acquire(timeout=WAIT)
+            assert pool.checkedout() == 0
+        finally:
+            fake.go.set()
+        assert seek.result(timeout=WAIT).data == AUDIO[5:]
+
+
 def test_a_stored_url_that_is_not_twilios_gets_404_and_the_fake_is_never_asked(make_app, fake, db):
     app = make_app()
     add_user(db, "operator", "operator")
