@@ -59,7 +59,8 @@ class Config:
     CONSOLE_LOGIN_WINDOW: int = 15 * 60  # ... within this many seconds, then 429
     CONSOLE_POLL_SECONDS: int = 10  # how often the dashboard asks for news
     CONSOLE_PAGE_SIZE: int = 50  # rows per page in console lists
-    RECORDING_FETCH_TIMEOUT: int = 10  # seconds to wait for Twilio when playing a recording
+    RECORDING_FETCH_TIMEOUT: int = 10  # seconds to wait for each read from Twilio when playing a recording
+    RECORDING_STREAMS: int = 2  # recordings fetched at once per web process; one more is a 503
     # How long personal data is kept (PDPA); docs/deploy.md explains each class. Data of an open case stays.
     RETENTION_RECORDING_DAYS: int = 90  # voice messages: deleted on Twilio, reference blanked
     RETENTION_NUMBER_DAYS: int = 30  # caller numbers of calls that opened no case: blanked
@@ -112,6 +113,8 @@ class Config:
             raise ConfigError(f"HOTLINE_POOL must be {' or '.join(POOLS)}, not {self.POOL!r}")
         if self.LOG_FORMAT not in {"json", "text"}:
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
+        if self.RECORDING_STREAMS < 1:
+            raise ConfigError(f"RECORDING_STREAMS must be at least 1, not {self.RECORDING_STREAMS}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:

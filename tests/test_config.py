@@ -42,3 +42,10 @@ def test_an_unknown_environment_name_is_refused():
 def test_empty_values_count_as_unset():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         Config.from_env({**PRODUCTION, "SECRET_KEY": ""})
+
+
+def test_recording_streams_is_read_and_must_allow_one():
+    assert Config.from_env({"HOTLINE_ENV": "development"}).RECORDING_STREAMS == 2
+    assert Config.from_env({"HOTLINE_ENV": "development", "RECORDING_STREAMS": "4"}).RECORDING_STREAMS == 4
+    with pytest.raises(ConfigError, match="RECORDING_STREAMS"):
+        Config.from_env({"HOTLINE_ENV": "development", "RECORDING_STREAMS": "0"})

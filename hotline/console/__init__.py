@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
 
     i18n.init_app(app)
     access.init_app(app)
+    recording.init_app(app)
     app.register_blueprint(bp)
 
 
