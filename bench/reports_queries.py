@@ -6,7 +6,7 @@ the eight kinds, about 70% of the cases acknowledged at level 1-3 or in the cons
 page (logged in as a supervisor, through the Flask test client) and each query, default 12 weeks
 and 52 weeks, and prints p50/max in ms. Drops the schema at the end unless --keep.
 
-    .venv/bin/python bench/reports_queries.py [--calls 1000000] [--cases 100000] [--rounds 7]
+    .venv/bin/python bench/reports_queries.py [--calls 1000000] [--cases 100000] [--rounds 7] [--schema bench_reports]
 """
 from __future__ import annotations
 
@@ -26,18 +26,24 @@ from models import Base, User, make_engine, make_sessionmaker  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_reports"
-URL = f"{PG_ADMIN_URL}?options=-csearch_path%3D{SCHEMA}"
+
+
+def url(schema: str = SCHEMA) -> str:
+    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+
+
+URL = url()
 PROVINCES = [line.split(",")[0] for line in (ROOT / "data" / "provinces.csv").read_text().splitlines()[1:] if line]
 KINDS = ["sexual_exploitation", "forced_labour", "forced_begging", "slavery", "organ_removal", "forced_criminality",
          "child_exploitation", "other"]
 
 
-def seed(engine, calls: int, cases: int) -> None:
+def seed(engine, calls: int, cases: int, schema: str = SCHEMA) -> None:
     provinces = "ARRAY[" + ",".join(f"'{p}'" for p in PROVINCES) + "]"
     kinds = "ARRAY[" + ",".join(f"'{k}'" for k in KINDS) + "]"
     with engine.begin() as c:
-        c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        c.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        c.execute(text(f"CREATE SCHEMA {schema}"))
     Base.metadata.create_all(engine)
     statements = [
         # A year back from now; 85% Thai, then Burmese, Khmer, Lao, English.
@@ -87,6 +93,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the schema")
     parser.add_argument("--reuse", action="store_true", help="time a kept schema again, without seeding")
+    parser.add_argument("--schema", default=SCHEMA, help="the schema seeded (and dropped unless --keep)")
     args = parser.parse_args()
 
     from casework.config import Config
@@ -96,13 +103,13 @@ def main() -> int:
     from hotline.console.report_queries import ack_durations, call_counts, case_counts, periods
     from models import Call, Case, utcnow
 
-    engine = make_engine(URL)
+    engine = make_engine(url(args.schema))
     started = time.perf_counter()
     if not args.reuse:
-        seed(engine, args.calls, args.cases)
+        seed(engine, args.calls, args.cases, args.schema)
         print(f"seeded {args.calls:,} calls and {args.cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
     try:
-        app = create_app(Config(ENV="test", DATABASE_URL=URL, TWILIO_AUTH_TOKEN="bench", SECRET_KEY="bench", TESTING=True))
+        app = create_app(Config(ENV="test", DATABASE_URL=url(args.schema), TWILIO_AUTH_TOKEN="bench", SECRET_KEY="bench", TESTING=True))
         with make_sessionmaker(engine)() as session:
             user = session.scalar(select(User).where(User.username == "bench"))
             if user is None:
@@ -136,7 +143,7 @@ def main() -> int:
     finally:
         if not args.keep:
             with engine.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                c.execute(text(f"DROP SCHEMA IF EXISTS {args.schema} CASCADE"))
         engine.dispose()
     return 0
 
