@@ -130,7 +130,7 @@ def main() -> int:
                     p50, worst = timed(fn, args.rounds)
                     print(f"{label:>9}  {name:<14} p50 {p50:7.1f} ms  max {worst:7.1f} ms", flush=True)
                 client = app.test_client()
-                with client.session_transaction() as s:
+                with client.session_transaction("/console/") as s:  # "/" is health's: no session there
                     now = int(time.time())
                     s.update(uid=user.id, pw=access._fingerprint(user), login_at=now, seen_at=now)
                 path = f"/console/reports?period={unit}&date_from={first.isoformat()}&date_to={last.isoformat()}"
