@@ -1,4 +1,6 @@
-"""The report's figures, counted by the database (GROUP BY) over whole weeks or months in Bangkok time.
+"""The reports page's figures counted live by the database (GROUP BY) over whole weeks or months in Bangkok time:
+what the page counts for the days its summary does not hold yet (today), and what the summary's job counts
+(`casework.summary`), so both give the same figures by construction.
 
 A period is a [start, end) range of Bangkok days; the column is bucketed with one CASE over the
 period ends (bound as UTC times), so SQLite and PostgreSQL run the same statement and the index
@@ -7,9 +9,11 @@ on the time column still limits the rows read.
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -17,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from models import Call, Case, Escalation
 
-from .i18n import BANGKOK
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,10 @@ def case_counts(session, scoped, spans: list[Period]) -> list[tuple[str | None, 
     return [tuple(row) for row in session.execute(statement)]
 
 
-def call_counts(session, scoped, spans: list[Period]) -> list[tuple[str, int, int]]:
-    """(language, period index, calls) for calls that started in the periods."""
-    statement = _counted(scoped(select()), Call.started_at, spans, Call.language)
+def call_counts(session, scoped, spans: list[Period], keys=(Call.language,)) -> list[tuple]:
+    """(language, period index, calls) for calls that started in the periods; (province, language, ...) with
+    keys=(Call.province_code, Call.language)."""
+    statement = _counted(scoped(select()), Call.started_at, spans, *keys)
     return [tuple(row) for row in session.execute(statement)]
 
 
@@ -127,9 +132,22 @@ def spread(seconds: list[float]) -> Spread:
                   statistics.quantiles(ordered, n=10, method="inclusive")[8])
 
 
-def spreads(durations, key) -> tuple[dict, Spread | None]:
-    """The spread of the durations per key(row), and of all of them together (None when there are none)."""
-    groups = defaultdict(list)
-    for row in durations:
-        groups[key(row)].append(row[2])
-    return {k: spread(v) for k, v in groups.items()}, spread([row[2] for row in durations]) if durations else None
+def grouped(durations, groups: dict | None = None) -> dict[tuple, array]:
+    """ack_durations' rows as (province, level) -> the seconds of each case (added to `groups` if given)."""
+    groups = defaultdict(lambda: array("d")) if groups is None else groups
+    for province, level, seconds in durations:
+        groups[province, level].append(seconds)
+    return groups
+
+
+def spreads(groups: dict[tuple, array]) -> tuple[dict, dict, Spread | None]:
+    """The spreads of grouped durations per province, per level, and of all of them (None when there are none).
+    Each group is sorted once; the merged ones are then sorted runs, which Python's sort merges in linear time."""
+    ordered = {key: sorted(seconds) for key, seconds in groups.items() if seconds}
+    per_province, per_level = defaultdict(list), defaultdict(list)
+    for (province, level), seconds in ordered.items():
+        per_province[province].extend(seconds)
+        per_level[level].extend(seconds)
+    everything = [s for seconds in per_level.values() for s in seconds]
+    return ({k: spread(v) for k, v in per_province.items()}, {k: spread(v) for k, v in per_level.items()},
+            spread(everything) if everything else None)
