@@ -245,3 +245,53 @@ def test_a_recount_needs_no_data_and_counts_only_up_to_today(app, db):
         (unit, figure, province, "th", 1) for unit in ("week", "month")
         for figure, province in (("calls", "10"), ("calls/language", None))}  # yesterday's call; today's is the page's
 
+
+def test_the_relay_enqueues_the_whole_recount_first_then_the_recent_one_and_every_night(ladder_env, db):
+    from helpers.ladder import run_jobs
+
+    from workers.jobs import recount_reports
+    from workers.relay import schedule_report_counts
+
+    app, _twilio, redis = ladder_env
+    config = app.config["HOTLINE"]
+    now = utcnow()
+    _random_data(db, random.Random(3), now)
+    day = summary.local_day(now)
+    assert schedule_report_counts(config, now) == f"reports-all-{day}"  # nothing counted yet: every period
+    assert schedule_report_counts(config, now) is None  # queued already
+    run_jobs(redis)
+
+    def rows() -> list:
+        db.expire_all()
+        return sorted((p.unit, p.start, p.counted_until) for p in db.scalars(select(SummaryPeriod))) + \
+            sorted((c.unit, c.start, c.figure, c.province_code or "", c.key or "", c.count)
+                   for c in db.scalars(select(SummaryCount))) + \
+            sorted((a.unit, a.start, a.province_code or "", a.level or 0, a.seconds) for a in db.scalars(select(SummaryAcks)))
+
+    kept = rows()
+    assert len(kept) > 10
+    every = config.REPORTS_RECOUNT_EVERY
+    slot = datetime.fromtimestamp(int(now.timestamp()) // every * every, UTC)
+    assert schedule_report_counts(config, now) == f"reports-recent-{slot:%Y%m%d-%H%M%S}"
+    assert schedule_report_counts(config, now) is None
+    run_jobs(redis)
+    recount_reports(None, day.isoformat())  # a job run twice: the same rows
+    assert rows() == kept
+    tomorrow = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=figures.BANGKOK)
+    assert schedule_report_counts(config, tomorrow + timedelta(hours=1)).startswith("reports-recent-")  # before 02:00
+    nightly = tomorrow + timedelta(hours=config.REPORTS_RECOUNT_HOUR, minutes=5)
+    assert schedule_report_counts(config, nightly) == f"reports-all-{day + timedelta(days=1)}"
+
+
+def test_flask_reports_recount_counts_on_demand(app, db):
+    now = utcnow()
+    _random_data(db, random.Random(2), now)
+    runner = app.test_cli_runner()
+    first = (summary.local_day(now) - timedelta(days=20)).isoformat()
+    done = runner.invoke(args=["reports", "recount", "--from", first])
+    assert done.exit_code == 0, done.output
+    counted = int(done.output.split()[0])
+    assert 4 <= counted <= 6 and done.output.endswith(f"{counted} changed\n")  # 3-4 weeks, 1-2 months
+    done = runner.invoke(args=["reports", "recount"])
+    assert done.exit_code == 0 and not done.output.endswith(" 0 changed\n")  # the older periods are new
+    assert runner.invoke(args=["reports", "recount"]).output.endswith(" 0 changed\n")
