@@ -14,11 +14,11 @@ from models.places import province_name
 from models.vocabulary import NEXT, OPEN_STATUSES
 
 from . import bp, export
-from .access import EVERYONE, current_user, db, requires, scoped_cases
+from .access import EVERYONE, current_user, db, requires, scoped_cases, snapshot
 from .audit import record
 from .call_actions import write_note
 from .call_page import notes
-from .export import download, local_time, snapshot
+from .export import download, local_time
 from .forms import CaseFilters, NoteForm, ReassignForm, TransitionForm
 from .keyset import Cursor, page
 from .masking import mask_number

@@ -10,8 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from flask import Response, current_app
-from sqlalchemy.orm import Session
+from flask import Response
 
 from models import utcnow
 
@@ -28,15 +27,6 @@ def cell(value) -> str:
 
 def local_time(moment) -> str:
     return moment.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
-def snapshot() -> Session:
-    """A session of the export's own, for a count and then the rows it counted: one snapshot of the database
-    (REPEATABLE READ on PostgreSQL), so the audited count is the rows sent. `download(closing=...)` closes it."""
-    session = current_app.extensions["sessions"]()
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    return session
 
 
 def download(name: str, header: Sequence[str], rows: Iterable[Sequence],

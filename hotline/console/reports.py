@@ -16,7 +16,7 @@ from wtforms.validators import Optional
 from models import Call, Case, utcnow
 
 from . import bp
-from .access import current_user, db, requires, scoped_calls, scoped_cases
+from .access import current_user, db, requires, scoped_calls, scoped_cases, snapshot
 from .audit import record
 from .cartogram import legend, tiles
 from .export import download
@@ -122,7 +122,8 @@ def build(unit: str, first: date, last: date) -> Report:
     cases = lambda s: scoped_cases(s.where(Case.not_training()), user)  # noqa: E731
     calls = lambda s: scoped_calls(s.where(Call.not_training()), user)  # noqa: E731
     provinces = list(user.provinces or []) if user.role == "field_officer" else None  # as scoped_cases and scoped_calls
-    found = figures(db(), unit, spans, cases, calls, provinces)
+    with snapshot() as session:  # the summary's periods and their rows as one recount left them, not two
+        found = figures(session, unit, spans, cases, calls, provinces)
     report.counted_at, report.counted_until = found.counted_at, found.counted_until
     report.provinces = sorted((Row(k, province_label(k), v) for k, v in found.by_province.items()),
                               key=lambda r: (-r.total, r.key is None, r.label))
