@@ -53,7 +53,7 @@ def figures(session: Session, unit: str, spans: list[Period], cases, calls, prov
             for start, key, count in summary.counts(session, unit, spans, figure, by, provinces):
                 if start in used:
                     target[key][index[start]] += count
-        found.durations = summary.durations(session, unit, spans, provinces, set(used))
+        found.durations = summary.durations(session, unit, set(used), provinces)
         found.counted_at = min(row.counted_at for row in used.values())
         found.counted_until = max(row.counted_until for row in used.values())
     for run in _contiguous(live):
