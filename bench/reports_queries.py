@@ -2,11 +2,13 @@
 
 Seeds a fresh schema `bench_reports` in database `test` (tables from the models; the tests' schemas
 are not touched) with a year of calls and cases spread over the 77 provinces, five languages and
-the eight kinds, about 70% of the cases acknowledged at level 1-3 or in the console; then times the
-page (logged in as a supervisor, through the Flask test client) and each query, default 12 weeks
-and 52 weeks, and prints p50/max in ms. Drops the schema at the end unless --keep.
+the eight kinds, about 70% of the cases acknowledged at level 1-3 or in the console; then times each
+live query and the page (logged in as a supervisor, through the Flask test client) counted live, with
+the summary tables empty; then counts the summary as the nightly job does (casework/summary.py), times
+that, and times the page again, now read from the summary (today still counted live); default 12 weeks,
+52 weeks and 12 months; prints p50/max in ms. Drops the schema at the end unless --keep.
 
-    .venv/bin/python bench/reports_queries.py [--calls 1000000] [--cases 100000] [--rounds 7]
+    .venv/bin/python bench/reports_queries.py [--calls 1000000] [--cases 100000] [--rounds 7] [--schema bench_reports]
 """
 from __future__ import annotations
 
@@ -26,18 +28,24 @@ from models import Base, User, make_engine, make_sessionmaker  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_reports"
-URL = f"{PG_ADMIN_URL}?options=-csearch_path%3D{SCHEMA}"
+
+
+def url(schema: str = SCHEMA) -> str:
+    return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+
+
+URL = url()
 PROVINCES = [line.split(",")[0] for line in (ROOT / "data" / "provinces.csv").read_text().splitlines()[1:] if line]
 KINDS = ["sexual_exploitation", "forced_labour", "forced_begging", "slavery", "organ_removal", "forced_criminality",
          "child_exploitation", "other"]
 
 
-def seed(engine, calls: int, cases: int) -> None:
+def seed(engine, calls: int, cases: int, schema: str = SCHEMA) -> None:
     provinces = "ARRAY[" + ",".join(f"'{p}'" for p in PROVINCES) + "]"
     kinds = "ARRAY[" + ",".join(f"'{k}'" for k in KINDS) + "]"
     with engine.begin() as c:
-        c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        c.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        c.execute(text(f"CREATE SCHEMA {schema}"))
     Base.metadata.create_all(engine)
     statements = [
         # A year back from now; 85% Thai, then Burmese, Khmer, Lao, English.
@@ -87,32 +95,49 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the schema")
     parser.add_argument("--reuse", action="store_true", help="time a kept schema again, without seeding")
+    parser.add_argument("--schema", default=SCHEMA, help="the schema seeded (and dropped unless --keep)")
     args = parser.parse_args()
 
+    from casework import summary
     from casework.config import Config
     from hotline import create_app
     from hotline.console import access
     from hotline.console.i18n import today
     from hotline.console.report_queries import ack_durations, call_counts, case_counts, periods
-    from models import Call, Case, utcnow
+    from models import Call, Case, SummaryAcks, SummaryCount, SummaryPeriod, utcnow
 
-    engine = make_engine(URL)
+    engine = make_engine(url(args.schema))
     started = time.perf_counter()
     if not args.reuse:
-        seed(engine, args.calls, args.cases)
+        seed(engine, args.calls, args.cases, args.schema)
         print(f"seeded {args.calls:,} calls and {args.cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+    Base.metadata.create_all(engine)  # a schema kept from before the summary gets its tables
+    sessions = make_sessionmaker(engine)
     try:
-        app = create_app(Config(ENV="test", DATABASE_URL=URL, TWILIO_AUTH_TOKEN="bench", SECRET_KEY="bench", TESTING=True))
-        with make_sessionmaker(engine)() as session:
+        app = create_app(Config(ENV="test", DATABASE_URL=url(args.schema), TWILIO_AUTH_TOKEN="bench", SECRET_KEY="bench", TESTING=True))
+        with sessions() as session:
             user = session.scalar(select(User).where(User.username == "bench"))
             if user is None:
                 user = User(username="bench", password_hash="scrypt:1024:8:1$x$y", role="supervisor", language="en")
                 session.add(user)
                 session.commit()
             last = today(utcnow())
-            for label, unit, first in (("12 weeks", "week", last - timedelta(weeks=11)),
-                                       ("52 weeks", "week", last - timedelta(weeks=51)),
-                                       ("12 months", "month", last.replace(year=last.year - 1))):
+            ranges = (("12 weeks", "week", last - timedelta(weeks=11)), ("52 weeks", "week", last - timedelta(weeks=51)),
+                      ("12 months", "month", last.replace(year=last.year - 1)))
+            client = app.test_client()
+            with client.session_transaction("/console/") as s:  # "/" is health's: no session there
+                now = int(time.time())
+                s.update(uid=user.id, pw=access._fingerprint(user), login_at=now, seen_at=now)
+
+            def page(unit, first):
+                path = f"/console/reports?period={unit}&date_from={first.isoformat()}&date_to={last.isoformat()}"
+                return lambda: client.get(path).status_code == 200 or sys.exit(f"{path} failed")
+
+            # 1. No summary: every figure counted live, as the page did before the summary (and does before its first count).
+            with engine.begin() as c:
+                for model in (SummaryAcks, SummaryCount, SummaryPeriod):
+                    c.execute(model.__table__.delete())
+            for label, unit, first in ranges:
                 spans = periods(first, last, unit)
                 # As the page asks for a supervisor: every province, trainers' calls and cases left out.
                 cases = lambda s: s.where(Case.not_training())  # noqa: E731
@@ -122,21 +147,26 @@ def main() -> int:
                                  ("ack_durations", lambda: ack_durations(session, cases, spans))):
                     p50, worst = timed(fn, args.rounds)
                     print(f"{label:>9}  {name:<14} p50 {p50:7.1f} ms  max {worst:7.1f} ms", flush=True)
-                client = app.test_client()
-                with client.session_transaction() as s:
-                    now = int(time.time())
-                    s.update(uid=user.id, pw=access._fingerprint(user), login_at=now, seen_at=now)
-                path = f"/console/reports?period={unit}&date_from={first.isoformat()}&date_to={last.isoformat()}"
+                p50, worst = timed(page(unit, first), args.rounds)
+                print(f"{label:>9}  {'page, live':<14} p50 {p50:7.1f} ms  max {worst:7.1f} ms", flush=True)
 
-                def page():
-                    assert client.get(path).status_code == 200
-
-                p50, worst = timed(page, args.rounds)
-                print(f"{label:>9}  {'whole page':<14} p50 {p50:7.1f} ms  max {worst:7.1f} ms", flush=True)
+            # 2. The summary counted as the nightly job does, then the page read from it (today still live).
+            began = time.perf_counter()
+            counted, _changed = summary.recount(sessions)
+            print(f"recount of every period ({counted} weeks and months): {time.perf_counter() - began:.1f} s", flush=True)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:  # as autovacuum soon would
+                c.execute(text("VACUUM ANALYZE summary_periods, summary_counts, summary_acks"))  # our tables only
+            began = time.perf_counter()
+            summary.recount(sessions, last - timedelta(days=31), last)
+            print(f"recount of the last 31 days' periods, nothing changed: {(time.perf_counter() - began) * 1000:.0f} ms",
+                  flush=True)
+            for label, unit, first in ranges:
+                p50, worst = timed(page(unit, first), args.rounds)
+                print(f"{label:>9}  {'page, summary':<14} p50 {p50:7.1f} ms  max {worst:7.1f} ms", flush=True)
     finally:
         if not args.keep:
             with engine.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                c.execute(text(f"DROP SCHEMA IF EXISTS {args.schema} CASCADE"))
         engine.dispose()
     return 0
 

@@ -68,6 +68,11 @@ class Config:
     RETENTION_SMS_DAYS: int = 365  # SMS in and out (bodies, numbers), dry-run ones included: deleted
     RETENTION_CLOSED_CASE_YEARS: int = 10  # then a closed case keeps only kind, place, outcome and times
     RETENTION_HOUR: int = 3  # Bangkok hour after which the relay schedules the day's retention run
+    # The reports page's summary (casework/summary.py): the periods touching the last REPORTS_RECOUNT_DAYS days are
+    # counted again every REPORTS_RECOUNT_EVERY seconds, every period once a night after the Bangkok hour REPORTS_RECOUNT_HOUR.
+    REPORTS_RECOUNT_EVERY: int = 300
+    REPORTS_RECOUNT_DAYS: int = 31
+    REPORTS_RECOUNT_HOUR: int = 2
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: str = "json"  # json (one object per line) | text
     METRICS_TOKEN: str | None = None  # bearer token for GET /metrics; unset: /metrics is 404

@@ -56,6 +56,12 @@ def run_retention(day: str) -> Work:
     return Work("run_retention", (day,), f"retention-{day}", DEFAULT)
 
 
+def recount_reports(first: str | None, last: str, tag: str) -> Work:
+    """The reports page's summary counted again for the weeks and months touching first..last (Bangkok days;
+    first None: from the first call). `reports-recent-<UTC time of the slot>` every few minutes, `reports-all-<day>` nightly."""
+    return Work("recount_reports", (first, last), f"reports-{tag}", DEFAULT)
+
+
 def escalation_of(job_id: str) -> int | None:
     """The escalation id of a `send_escalation` job id, else None."""
     number = job_id.removeprefix("sms-")

@@ -5,8 +5,10 @@ from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
 from .outbox import OutboxItem
 from .people import ROLES, Annotation, ApiToken, AuditEntry, Report, User
+from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 
 __all__ = [
     "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre", "Contact", "Escalation",
-    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "User", "make_engine", "make_sessionmaker", "utcnow",
+    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
+    "User", "make_engine", "make_sessionmaker", "utcnow",
 ]

@@ -89,3 +89,35 @@ def test_0007_names_jobs_as_casework_does_and_keeps_a_waiting_calls_case_job(emp
     alembic(empty_database, "upgrade", "head")
     assert [row[1] for row in outbox()] == ["start_escalation", "send_escalation"]
     engine.dispose()
+
+
+def test_0008_adds_the_reports_summary_and_takes_it_away(empty_database):
+    from models.summary import pack, unpack
+
+    alembic(empty_database, "upgrade", "0007")
+    engine = make_engine(empty_database)
+    tables = ("summary_periods", "summary_counts", "summary_acks")
+
+    def present() -> set[str]:
+        from sqlalchemy import inspect
+
+        return set(tables) & set(inspect(engine).get_table_names())
+
+    assert present() == set()
+    alembic(empty_database, "upgrade", "0008")
+    assert present() == set(tables)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO summary_periods (unit, start, counted_until, counted_at)"
+                                " VALUES ('week', '2026-11-23', '2026-11-30', '2026-12-01 00:00:00+00')"))
+        connection.execute(text("INSERT INTO summary_counts (unit, start, figure, province_code, key, count)"
+                                " VALUES ('week', '2026-11-23', 'calls', '10', 'th', 4)"))
+        connection.execute(text("INSERT INTO summary_acks (unit, start, province_code, level, seconds)"
+                                " VALUES ('week', '2026-11-23', '10', 1, :seconds)"), {"seconds": pack([60.5, 120.0])})
+        assert list(unpack(connection.execute(text("SELECT seconds FROM summary_acks")).scalar())) == [60.5, 120.0]
+    alembic(empty_database, "downgrade", "0007")
+    assert present() == set()  # derived data: the next release's recount fills it again
+    alembic(empty_database, "upgrade", "head")
+    assert present() == set(tables)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM summary_periods")).scalar() == 0
+    engine.dispose()

@@ -9,12 +9,12 @@ process's (`runtime`). The `*_in` functions take it explicitly: the warm-up pass
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 
-from casework import escalation_sms, ladder, retention, work
+from casework import escalation_sms, ladder, retention, summary, work
 from casework.escalation_sms import Outgoing, SmsRefused
 from models import utcnow
 from models.phones import mask
@@ -58,8 +58,20 @@ def run_retention(day: str) -> None:
     retention.run(context.sessions, context.config, client=rest_client(context.config), day=day)
 
 
+def recount_reports(first: str | None, last: str | None) -> None:
+    """The reports' summary counted again for the weeks and months touching first..last (ISO days; first None:
+    from the first call); a re-run writes nothing new."""
+    counted, changed = summary.recount(runtime.current().sessions, _day(first), _day(last))
+    log.info("reports summary: %d periods counted, %d changed", counted, changed)
+
+
+def _day(text: str | None):
+    return date.fromisoformat(text) if text else None
+
+
 JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_escalation,
-        "check_acknowledged": check_acknowledged, "send_escalation": send_escalation, "run_retention": run_retention}
+        "check_acknowledged": check_acknowledged, "send_escalation": send_escalation, "run_retention": run_retention,
+        "recount_reports": recount_reports}
 
 
 def step_in(context: Context, step_function, *args) -> None:

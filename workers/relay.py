@@ -1,5 +1,6 @@
 """The outbox relay: every few seconds, enqueue what the web process could not, replay
 webhooks spooled to disk while the database was down, and re-arm overdue SLA checks;
+every REPORTS_RECOUNT_EVERY seconds, enqueue a recount of the reports' summary (casework/summary.py);
 once an hour, see whether the day's retention run is due (casework/retention.py)."""
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from rq.exceptions import DuplicateJobError
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from casework import logs, retention, spool, work
+from casework import logs, retention, spool, summary, work
 from casework.config import Config
 
 from . import dispatch
 from .db import sessions
-from .jobs import enqueue_overdue_checks, run_retention
+from .jobs import enqueue_overdue_checks, recount_reports, run_retention
 from .queues import ALL, connect, queue
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,22 @@ def schedule_retention(config: Config, now=None) -> bool:
     return True
 
 
+def schedule_report_counts(config: Config, now=None) -> str | None:
+    """Enqueue the summary's recount that is due (the recent periods, or tonight's full one); its job id, or
+    None when it is queued already (or there is no Redis)."""
+    redis = connect(config.REDIS_URL)
+    if redis is None:
+        return None
+    with sessions(config.DATABASE_URL)() as session:
+        due = summary.due(session, config, now)
+    try:  # a failed full recount is tried again once its failure has expired
+        queue(due.queue, redis).enqueue(recount_reports, *due.args, job_id=due.job_id, unique=True, job_timeout=1800,
+                                        result_ttl=600, failure_ttl=1800)
+    except DuplicateJobError:
+        return None
+    return due.job_id
+
+
 def move_due_jobs(redis) -> bool:
     """Stand in for RQ's scheduler while no worker runs it: a worker killed while holding its lock
     leaves scheduled jobs (Retry back-offs, SLA checks) waiting for another worker's maintenance
@@ -77,7 +94,7 @@ def main(interval: float = 10.0) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
     log.info("outbox relay started (sweep after %ss)", config.OUTBOX_SWEEP_AFTER)
-    retention_look_at = 0.0
+    retention_look_at = reports_look_at = 0.0
     while not stopping:
         try:
             replayed, swept = run_once(config)
@@ -87,6 +104,9 @@ def main(interval: float = 10.0) -> None:
                 retention_look_at = time.monotonic() + RETENTION_LOOK_EVERY
                 if schedule_retention(config):
                     log.info("today's retention run enqueued")
+            if time.monotonic() >= reports_look_at:
+                reports_look_at = time.monotonic() + config.REPORTS_RECOUNT_EVERY
+                schedule_report_counts(config)
         except Exception:  # the relay must outlive a database or Redis outage
             log.exception("relay pass failed; trying again in %ss", interval)
         wake_at = time.monotonic() + interval

@@ -35,6 +35,15 @@ def db() -> Session:
     return g.console_db
 
 
+def snapshot() -> Session:
+    """A session of its own whose reads all see one snapshot of the database (REPEATABLE READ on PostgreSQL):
+    for a count and then the rows it counted, or the summary's periods and then their rows. Close it after."""
+    session = current_app.extensions["sessions"]()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session
+
+
 def _close_db(_error=None) -> None:
     database = g.pop("console_db", None)
     if database is not None:

@@ -1,135 +1,78 @@
-"""The report's figures, counted by the database (GROUP BY) over whole weeks or months in Bangkok time.
-
-A period is a [start, end) range of Bangkok days; the column is bucketed with one CASE over the
-period ends (bound as UTC times), so SQLite and PostgreSQL run the same statement and the index
-on the time column still limits the rows read.
+"""The report page's figures for one user: read from the summary the workers keep (casework/summary.py) for the
+periods it holds, counted live (casework/figures.py) for the rest: today, which the summary never holds, and any
+period it has not counted yet. Both are the same queries' results, so the page shows the same figures either
+way (tests/console/test_report_summary.py); only a change to an older call or case waits for the next recount.
 """
 from __future__ import annotations
 
-import statistics
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from sqlalchemy import Float, and_, case, func, literal, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.orm import Session
 
-from models import Call, Case, Escalation
+from casework import summary
+from casework.figures import Period, Spread, ack_durations, call_counts, case_counts, grouped, periods, spread, spreads
+from models import SummaryCount
 
-from .i18n import BANGKOK
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date  # first day, Bangkok
-    end: date  # the day after the last
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        return utc(self.start), utc(self.end)
+__all__ = ["Figures", "Period", "Spread", "ack_durations", "call_counts", "case_counts", "figures", "grouped", "periods",
+           "spread", "spreads"]
 
 
-def utc(day: date) -> datetime:
-    """Midnight at the start of a Bangkok day, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=BANGKOK).astimezone(UTC)
+@dataclass
+class Figures:
+    by_province: dict  # province -> cases per span
+    by_kind: dict  # kind -> cases per span
+    by_language: dict  # language -> calls per span
+    durations: dict = field(default_factory=lambda: defaultdict(lambda: array("d")))  # (province, level) -> seconds
+    counted_at: datetime | None = None  # the oldest count among the summary's periods used; None: all live
+    counted_until: date | None = None  # the days before this one came from the summary
 
 
-def periods(first: date, last: date, unit: str) -> list[Period]:
-    """The weeks (Monday first) or calendar months that cover first..last, whole."""
-    out = []
-    start = first - timedelta(days=first.weekday()) if unit == "week" else first.replace(day=1)
-    while start <= last:
-        end = start + timedelta(days=7) if unit == "week" else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-        out.append(Period(start, end))
-        start = end
-    return out
+def figures(session: Session, unit: str, spans: list[Period], cases, calls, provinces: list[str] | None) -> Figures:
+    """The page's counts and durations for these spans; `cases` and `calls` scope the live queries (trainers' left
+    out, a field officer's provinces), `provinces` the summary's rows (None: every province)."""
+    size = len(spans)
+    found = Figures(*(defaultdict(lambda: [0] * size) for _n in range(3)))
+    held = summary.counted(session, unit, spans)
+    index = {p.start: i for i, p in enumerate(spans)}
+    used, live = {}, []
+    for i, span in enumerate(spans):
+        row = held.get(span.start)
+        until = row.counted_until if row is not None else span.start
+        if until > span.start:
+            used[span.start] = row
+        if until < span.end:
+            live.append((i, Period(until, span.end)))
+    if used:
+        everywhere = provinces is None  # the sums over every province; a field officer's provinces: their rows
+        for target, figure, by in ((found.by_province, "cases/province", SummaryCount.province_code),
+                                   (found.by_kind, "cases/kind" if everywhere else "cases", SummaryCount.key),
+                                   (found.by_language, "calls/language" if everywhere else "calls", SummaryCount.key)):
+            for start, key, count in summary.counts(session, unit, spans, figure, by, provinces):
+                if start in used:
+                    target[key][index[start]] += count
+        found.durations = summary.durations(session, unit, set(used), provinces)
+        found.counted_at = min(row.counted_at for row in used.values())
+        found.counted_until = max(row.counted_until for row in used.values())
+    for run in _contiguous(live):
+        pieces = [piece for _i, piece in run]
+        for province, kind, j, count in case_counts(session, cases, pieces):
+            found.by_province[province][run[j][0]] += count
+            found.by_kind[kind][run[j][0]] += count
+        for language, j, count in call_counts(session, calls, pieces):
+            found.by_language[language][run[j][0]] += count
+        grouped(ack_durations(session, cases, pieces), found.durations)
+    return found
 
 
-def _bucket(column, spans: list[Period]):
-    """The index of the period a time falls in (the WHERE clause keeps times inside the first..last)."""
-    if len(spans) == 1:
-        return literal(0)
-    return case(*[(column < utc(p.end), i) for i, p in enumerate(spans[:-1])], else_=len(spans) - 1)
-
-
-def _counted(statement, column, spans: list[Period], *keys):
-    """count(*) per keys and period; grouped in an outer query, since PostgreSQL sees each bound CASE as new."""
-    start, end = utc(spans[0].start), utc(spans[-1].end)
-    inner = statement.add_columns(*keys, _bucket(column, spans).label("period")) \
-        .where(column >= start, column < end).subquery()
-    grouping = [inner.c[key.key] for key in keys] + [inner.c.period]
-    return select(*grouping, func.count()).group_by(*grouping)
-
-
-def case_counts(session, scoped, spans: list[Period]) -> list[tuple[str | None, str | None, int, int]]:
-    """(province, kind, period index, cases) for cases opened in the periods; `scoped` limits the cases seen."""
-    statement = _counted(scoped(select()), Case.created_at, spans, Case.province_code, Case.category)
-    return [tuple(row) for row in session.execute(statement)]
-
-
-def call_counts(session, scoped, spans: list[Period]) -> list[tuple[str, int, int]]:
-    """(language, period index, calls) for calls that started in the periods."""
-    statement = _counted(scoped(select()), Call.started_at, spans, Call.language)
-    return [tuple(row) for row in session.execute(statement)]
-
-
-class seconds_between(FunctionElement):
-    """Seconds from one time column to another, computed by the database (one row per case, no datetimes to parse)."""
-
-    type = Float()
-    name = "seconds_between"
-    inherit_cache = True
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element, compiler, **kw):
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element, compiler, **kw):
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
-
-
-def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None, int | None, float]]:
-    """(province, level, seconds from opening to acknowledgement) per acknowledged case opened in the periods.
-
-    The level is the lowest escalation level whose SMS was answered with an ACK; None when the case was
-    acknowledged in the console. One row per case: few enough to take the median in Python on both databases.
-    One join, grouped per case: with an aggregated subquery instead, PostgreSQL's generic plan for the
-    prepared statement (psycopg prepares it from the 5th run) guessed one case and re-ran the subquery for
-    each of them: minutes at 100,000 cases (bench/reports_queries.py).
-    """
-    start, end = utc(spans[0].start), utc(spans[-1].end)
-    acked = Escalation.case_id == Case.id, Escalation.acknowledged_at.is_not(None)
-    statement = scoped(select(Case.province_code, func.min(Escalation.level), seconds_between(Case.created_at, Case.acknowledged_at))
-                       .outerjoin(Escalation, and_(*acked))
-                       .where(Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
-                       .group_by(Case.id, Case.province_code, Case.created_at, Case.acknowledged_at))
-    return [(province, level, max(0.0, seconds)) for province, level, seconds in session.execute(statement)]
-
-
-@dataclass(frozen=True)
-class Spread:
-    cases: int
-    median: float
-    p90: float
-
-
-def spread(seconds: list[float]) -> Spread:
-    """Median and 90th percentile with linear interpolation, as PostgreSQL's percentile_cont gives them."""
-    ordered = sorted(seconds)
-    if len(ordered) == 1:
-        return Spread(1, ordered[0], ordered[0])
-    return Spread(len(ordered), statistics.median(ordered),
-                  statistics.quantiles(ordered, n=10, method="inclusive")[8])
-
-
-def spreads(durations, key) -> tuple[dict, Spread | None]:
-    """The spread of the durations per key(row), and of all of them together (None when there are none)."""
-    groups = defaultdict(list)
-    for row in durations:
-        groups[key(row)].append(row[2])
-    return {k: spread(v) for k, v in groups.items()}, spread([row[2] for row in durations]) if durations else None
+def _contiguous(pieces: list[tuple[int, Period]]) -> list[list[tuple[int, Period]]]:
+    """The live pieces in runs without gaps: one live query per run (usually one: the days since the summary's)."""
+    runs: list[list[tuple[int, Period]]] = []
+    for piece in pieces:
+        if runs and runs[-1][-1][1].end == piece[1].start:
+            runs[-1].append(piece)
+        else:
+            runs.append([piece])
+    return runs

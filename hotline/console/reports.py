@@ -2,12 +2,11 @@
 kind, time to acknowledge, calls per language, a tile map of the provinces, and each table as CSV."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from babel.dates import get_month_names
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,13 +16,13 @@ from wtforms.validators import Optional
 from models import Call, Case, utcnow
 
 from . import bp
-from .access import current_user, db, requires, scoped_calls, scoped_cases
+from .access import current_user, db, requires, scoped_calls, scoped_cases, snapshot
 from .audit import record
 from .cartogram import legend, tiles
 from .export import download
 from .forms import Day, Select
 from .i18n import BUDDHIST_OFFSET, buddhist_year, province_label, today
-from .report_queries import Period, ack_durations, call_counts, case_counts, periods, spreads
+from .report_queries import Period, figures, periods, spreads
 from .words import KIND, LANGUAGE, say
 
 READERS = ("supervisor", "admin", "field_officer")  # field officers: their provinces' figures only
@@ -69,6 +68,8 @@ class Report:
     ack_levels: list = field(default_factory=list)  # (level, label, Spread | None)
     ack_all: object = None
     map_counts: dict = field(default_factory=dict)
+    counted_at: datetime | None = None  # when the summary's figures used were counted (None: all counted live)
+    counted_until: date | None = None  # ... for the days before this one
 
     @property
     def last_day(self) -> date:
@@ -117,24 +118,20 @@ def build(unit: str, first: date, last: date) -> Report:
     spans = periods(first, last, unit)
     size = len(spans)
     report = Report(unit, spans, {"period": unit, "date_from": first.isoformat(), "date_to": last.isoformat()})
-    by_province, by_kind, by_language = (defaultdict(lambda: [0] * size) for _n in range(3))
     # Trainers' simulated calls and their cases are left out of every figure.
     cases = lambda s: scoped_cases(s.where(Case.not_training()), user)  # noqa: E731
     calls = lambda s: scoped_calls(s.where(Call.not_training()), user)  # noqa: E731
-    for province, kind, index, count in case_counts(db(), cases, spans):
-        by_province[province][index] += count
-        by_kind[kind][index] += count
-    for language, index, count in call_counts(db(), calls, spans):
-        by_language[language][index] += count
-    report.provinces = sorted((Row(k, province_label(k), v) for k, v in by_province.items()),
+    provinces = list(user.provinces or []) if user.role == "field_officer" else None  # as scoped_cases and scoped_calls
+    with snapshot() as session:  # the summary's periods and their rows as one recount left them, not two
+        found = figures(session, unit, spans, cases, calls, provinces)
+    report.counted_at, report.counted_until = found.counted_at, found.counted_until
+    report.provinces = sorted((Row(k, province_label(k), v) for k, v in found.by_province.items()),
                               key=lambda r: (-r.total, r.key is None, r.label))
-    report.kinds = _rows(by_kind, [*KIND, None], lambda k: say("kind", k) if k else _("not known yet"), size)
-    report.languages = _rows(by_language, list(LANGUAGE), lambda k: say("language", k), size)
+    report.kinds = _rows(found.by_kind, [*KIND, None], lambda k: say("kind", k) if k else _("not known yet"), size)
+    report.languages = _rows(found.by_language, list(LANGUAGE), lambda k: say("language", k), size)
     report.map_counts = {r.key: r.total for r in report.provinces if r.key}
 
-    durations = ack_durations(db(), cases, spans)
-    per_province, report.ack_all = spreads(durations, lambda r: r[0])
-    per_level, _all = spreads(durations, lambda r: r[1])
+    per_province, per_level, report.ack_all = spreads(found.durations)
     report.ack_provinces = sorted(((k, province_label(k), s) for k, s in per_province.items()),
                                   key=lambda r: (r[0] is None, r[1]))
     report.ack_levels = [(level, _level_label(level), per_level.get(level)) for level in (1, 2, 3, None)]
@@ -176,7 +173,7 @@ def reports():
     drawing, size = tiles(report.map_counts, (lambda code: code in scope) if scope is not None else (lambda code: True))
     return render_template("console/reports.html", form=form, report=report, tiles=drawing, map_size=size,
                            legend=legend(max(report.map_counts.values(), default=0)), label=period_label,
-                           exporter=user.role in EXPORTERS)
+                           exporter=user.role in EXPORTERS, recount=current_app.config["HOTLINE"])
 
 
 def _minutes(seconds: float | None) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from helpers.console_support import add_call, add_case
@@ -198,3 +199,90 @@ def test_the_csv_export_is_for_supervisors_and_admins_only(as_role, db):
     assert "cases.csv" not in as_role("operator").get("/console/cases").get_data(as_text=True)
     assert len(_csv(as_role("admin").get("/console/cases.csv"))) == 2
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv")).all()[0].target == "cases"
+
+
+def _old_export(db, language: str, province: str | None = None) -> str:
+    """What cases.csv sent before it was streamed: every ORM object read at once, then one csv.writer."""
+    from hotline.console.cases import CSV_COLUMNS, EXPORT_LIMIT
+    from hotline.console.export import cell, local_time
+    from models.places import province_name
+
+    statement = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(EXPORT_LIMIT)
+    if province:
+        statement = statement.where(Case.province_code == province)
+    rows = db.scalars(statement).all()
+    table = [(case.reference, case.status, case.category or "", case.urgency,
+              province_name(case.province_code, language) or case.province_code or "",
+              (case.centre.name_th if language == "th" else case.centre.name_en) if case.centre else "",
+              local_time(case.created_at), local_time(case.acknowledged_at), local_time(case.closed_at),
+              case.outcome or "", case.level) for case in rows]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([cell(value) for value in row] for row in table)
+    return "\ufeff" + out.getvalue()
+
+
+def _many_cases(db) -> None:
+    """Cases of every shape: with and without a centre, kind, times, an outcome; a formula; Thai text."""
+    centres = [Centre(code="50", province_code=None, name_th="ศปคม.จ.เชียงใหม่", name_en="Chiang Mai centre"),
+               Centre(code="10", province_code=None, name_th="ศปคม.กทม.", name_en="=Bangkok, \"centre\"")]
+    db.add_all(centres)
+    db.flush()
+    start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+    for i in range(23):
+        at = start + timedelta(hours=7 * i)
+        add_case(db, province_code=(None, "50", "10", "96")[i % 4], category=None if i % 5 == 0 else "slavery",
+                 centre_id=centres[i % 2].id if i % 3 else None, created_at=at if i != 7 else start,  # a tie on time
+                 status="closed" if i % 2 else "acknowledged", outcome="false_report" if i % 2 else None,
+                 acknowledged_at=at + timedelta(minutes=i), closed_at=at + timedelta(days=1) if i % 2 else None,
+                 level=i % 4, reference="+1300 formula" if i == 11 else None)
+
+
+def test_the_csv_export_is_streamed_in_batches_and_sends_what_it_sent_before(as_role, users, db, monkeypatch):
+    from hotline.console import export
+
+    _many_cases(db)
+    monkeypatch.setattr(export, "BATCH", 4)
+    for language in ("en", "th"):
+        users["supervisor"].language = language
+        db.commit()
+        browser = as_role("supervisor")
+        for query, province in (("", None), ("?province=50", "50")):
+            response = browser.get(f"/console/cases.csv{query}", buffered=False)
+            assert response.is_streamed and "Content-Length" not in response.headers
+            assert response.mimetype == "text/csv"
+            assert re.fullmatch(r'attachment; filename="cases-\d{8}-\d{4}\.csv"', response.headers["Content-Disposition"])
+            chunks = list(response.response)
+            response.close()
+            assert len(chunks) > 1 and chunks[0].decode("utf-8").count("\r\n") == 1 + 4  # header and one batch
+            assert b"".join(chunks).decode("utf-8") == _old_export(db, language, province)
+
+
+def test_the_audited_count_is_the_rows_sent_capped_at_the_limit(as_role, users, db, monkeypatch):
+    from hotline.console import cases
+
+    _many_cases(db)
+    browser = as_role("admin")
+    assert len(_csv(browser.get("/console/cases.csv?province=50"))) == 1 + 6
+    assert len(_csv(browser.get("/console/cases.csv?status=acknowledged&province=10"))) == 1 + 6
+    monkeypatch.setattr(cases, "EXPORT_LIMIT", 10)
+    assert len(_csv(browser.get("/console/cases.csv"))) == 1 + 10
+    assert len(_csv(browser.get("/console/cases.csv?province=96"))) == 1 + 5
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv").order_by(AuditEntry.id)).all()
+    assert [(e.user_id, e.target, e.reason) for e in entries] == [
+        (users["admin"].id, "cases", "province=50 (6 rows)"),
+        (users["admin"].id, "cases", "province=10; status=acknowledged (6 rows)"),
+        (users["admin"].id, "cases", " (10 rows)"),
+        (users["admin"].id, "cases", "province=96 (5 rows)"),
+    ]
+
+
+def test_the_audit_entry_is_committed_before_the_first_byte(as_role, users, db):
+    _many_cases(db)
+    response = as_role("supervisor").get("/console/cases.csv", buffered=False)
+    chunks = iter(response.response)
+    with db.get_bind().connect() as elsewhere:  # another connection sees it before a row is read
+        assert elsewhere.scalar(select(AuditEntry.reason).where(AuditEntry.action == "export_csv")) == " (23 rows)"
+    assert len(b"".join(chunks).decode("utf-8").splitlines()) == 1 + 23
+    response.close()

@@ -262,3 +262,10 @@ def test_each_table_exports_as_csv_and_the_export_is_audited(as_role, users, see
     assert entries[0].user_id == users["supervisor"].id
     assert entries[0].reason == "date_from=2026-11-02; date_to=2026-11-22; period=week (4 rows)"
     assert 'href="/console/reports/provinces.csv?' in _page(browser)
+
+
+def test_a_report_table_csv_is_streamed_too(as_role, seeded):
+    response = as_role("admin").get(f"/console/reports/provinces.csv?{WEEKS.split('?', 1)[1]}", buffered=False)
+    assert response.is_streamed and "Content-Length" not in response.headers
+    assert b"".join(response.response).decode("utf-8").startswith("\ufeffprovince_code,province,2026-11-02,")
+    response.close()
