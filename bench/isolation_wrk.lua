@@ -12,7 +12,8 @@
 --   ISO_THREADS   the -t given to wrk
 --   ISO_RESULT    where done() writes one line per answer, "step<TAB>latency_us<TAB>status<TAB>ok",
 --                 then "#sent<TAB>n<TAB>available<TAB>overrun", "#errors<TAB>connect<TAB>read<TAB>write<TAB>status<TAB>timeout"
---                 "#ranout<TAB>threads that used all their calls" and "#summary<TAB>duration_us<TAB>requests"
+--                 "#ranout<TAB>threads that used all their calls", "#summary<TAB>duration_us<TAB>requests"
+--                 and "#waiting<TAB>us" per request still unanswered when wrk stopped (how long it had waited)
 -- wrk's own percentiles are corrected for coordinated omission (it adds synthetic samples), so
 -- latencies are measured here: from the moment request() hands the request to wrk to the moment
 -- response() sees the whole answer (a monotonic clock through LuaJIT's FFI). ok = 1 when the
@@ -112,6 +113,13 @@ function done(summary, latency, requests)
     avail = avail + t:get("navail")
     over = over + t:get("overrun")
     if t:get("n") >= t:get("navail") then ranout = ranout + 1 end
+  end
+  -- a request sent but not answered when wrk stopped: how long it had waited by then (it waits longer)
+  local stopped = now_us()
+  for _, t in ipairs(threads) do
+    if math.min(t:get("n"), t:get("navail")) > #t:get("lat") then
+      f:write(string.format("#waiting\t%d\n", stopped - t:get("started")))
+    end
   end
   local e = summary.errors
   f:write(string.format("#sent\t%d\t%d\t%d\n", sent, avail, over))
