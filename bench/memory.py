@@ -508,14 +508,14 @@ ROLE_ORDER = {"honcho": 0, "honcho helper": 1, "shell": 2, "master": 3, "main": 
 
 
 def report(rows: dict[int, Row], infos: list[dict]) -> str:
-    lines = ["| stack | process | role | runs | PSS MB, idle at start | PSS MB after the requests | private MB after | RSS MB after |",
-             "|---|---|---|---|---:|---:|---:|---:|"]
+    lines = ["| stack | process | role | runs | PSS MB, idle at start | private MB, idle at start | PSS MB after the requests "
+             "| private MB after | RSS MB after |", "|---|---|---|---|---:|---:|---:|---:|---:|"]
     totals = {}
     ordered = sorted(rows.values(), key=lambda r: (r.stack != "embedded", ORDER.get(r.process, 9), r.process,
                                                      ROLE_ORDER.get(r.role, 9), r.pid))
     for r in ordered:
         lines.append(f"| {r.stack} | {r.process} | {r.role} | `{r.what}` | {mb(r.start and r.start['pss'])} "
-                     f"| {mb(r.after and r.after['pss'])} | {mb(r.after and r.after['private'])} | {mb(r.after and r.after['rss'])} |")
+                     f"| {mb(r.start and r.start['private'])} | {mb(r.after and r.after['pss'])} | {mb(r.after and r.after['private'])} | {mb(r.after and r.after['rss'])} |")
         t = totals.setdefault(r.stack, {"start": 0, "after": 0, "private": 0, "n": 0})
         t["start"] += r.start["pss"] if r.start else 0
         t["after"] += r.after["pss"] if r.after else 0
@@ -604,7 +604,8 @@ def main() -> int:
             args.json.write_text(json.dumps({"date": when, "code": code, "command": command, "quiet": quiet,
                                              "processes": [r.__dict__ for r in rows.values()],
                                              "stacks": [{k: (v.__dict__ if isinstance(v, Tally) else v) for k, v in i.items()
-                                                         if k != "tally"} | {"requests": i["tally"].counts, "wrong": i["tally"].wrong}
+                                                         if k != "tally"} | {"requests": i["tally"].counts, "wrong": i["tally"].wrong,
+                                                                                  "seconds": i["tally"].seconds}
                                                         for i in infos]}, indent=1, default=str))
     print(f"\nmemory: {time.monotonic() - started:.0f} s in all; work directory {work}" + (" (kept)" if args.keep else ""))
     if not args.keep:
