@@ -30,6 +30,8 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_directory)
 
 
 def when_ready(server):
+    if POOL.nice:
+        _lower_session_priority(POOL.nice)
     # The app and everything it loaded are the master's now, shared by every worker forked from it: frozen, the
     # collector's full passes neither cost a worker tens of milliseconds (bench P1) nor copy those pages.
     if POOL.name == "web":
@@ -38,6 +40,19 @@ def when_ready(server):
         load_points()  # the places behind the API's locations (1-3 s on first use): once, here, for every worker
     gc.collect()
     gc.freeze()
+
+
+def _lower_session_priority(nice: int) -> None:
+    """Linux schedules each session as one group (autogroup) whatever its processes' niceness: when this pool has a
+    session of its own (systemd and most supervisors start each process in one), the group is niced as a whole.
+    Under systemd's CPU controller autogroup does not apply: give the unit a lower CPUWeight (docs/deploy.md)."""
+    if os.getsid(0) != os.getpid():
+        return  # a session shared with the other processes (honcho): the workers' own niceness does it
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
+    except OSError:
+        pass  # no autogroup here (another kernel, or disabled)
 
 
 def post_fork(server, worker):

@@ -168,7 +168,7 @@ def pool() -> Pool:
     webhooks: Twilio's callbacks only, sync workers, VOICE_CONCURRENCY of them, else two per core (a worker
     waits on PostgreSQL for part of each webhook, bench P1), 2 to 8. web: the console and the API, WEB_CONCURRENCY
     processes (default 2) of WEB_THREADS threads (default 4), so a slow page or a slow Twilio recording holds one
-    thread, not a process; at WEB_NICE (default 5) lower CPU priority than the webhooks."""
+    thread, not a process; at WEB_NICE (default 10) lower CPU priority than the webhooks."""
     load_dotenv()
     name = os.environ.get("HOTLINE_POOL") or "web"
     if name not in POOLS:
@@ -176,7 +176,7 @@ def pool() -> Pool:
     number = lambda variable, default: int(os.environ.get(variable) or default)  # noqa: E731
     if name == "webhooks":
         return Pool(name, number("VOICE_CONCURRENCY", max(2, min(2 * (os.cpu_count() or 1), 8))), 1, 0)
-    return Pool(name, number("WEB_CONCURRENCY", 2), number("WEB_THREADS", 4), number("WEB_NICE", 5))
+    return Pool(name, number("WEB_CONCURRENCY", 2), number("WEB_THREADS", 4), number("WEB_NICE", 10))
 
 
 def load_dotenv() -> None:

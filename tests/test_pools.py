@@ -60,7 +60,7 @@ def test_each_pool_is_sized_and_ranked_on_its_own(monkeypatch):
     monkeypatch.delenv("HOTLINE_POOL")
     monkeypatch.setenv("WEB_CONCURRENCY", "2")
     monkeypatch.setenv("WEB_THREADS", "8")
-    assert (pool().name, pool().workers, pool().threads, pool().nice) == ("web", 2, 8, 5)
+    assert (pool().name, pool().workers, pool().threads, pool().nice) == ("web", 2, 8, 10)
     monkeypatch.setenv("HOTLINE_POOL", "console")
     with pytest.raises(ConfigError, match="HOTLINE_POOL"):
         pool()
