@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -62,6 +63,15 @@ def wait_for(url: str, process: subprocess.Popen, log) -> None:
     raise AssertionError(f"{url} did not answer:\n{log.read_text()}")
 
 
+def niceness(master: int) -> tuple[int, int]:
+    """(the niceness of a pool's workers, of its session's scheduling group where the kernel has one)."""
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    nice = {int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16]) for pid in workers}
+    assert len(nice) == 1, nice
+    value, group = nice.pop(), Path(f"/proc/{master}/autogroup")
+    return value, int(group.read_text().split()[-1]) if group.exists() else value
+
+
 def logged_in(base: str) -> requests.Session:
     browser = requests.Session()
     page = browser.get(f"{base}/console/login", timeout=5).text
@@ -96,6 +106,7 @@ def test_a_webhook_is_answered_while_every_console_thread_waits_on_twilio(tmp_pa
         wait_for(f"{web}/healthz", processes["web"], logs["web"])
         wait_for(f"{voice}/healthz", processes["voice"], logs["voice"])
         assert requests.get(f"{voice}/healthz", timeout=5).json()["pool"] == "webhooks"
+        assert niceness(processes["web"].pid) == (10, 10) and niceness(processes["voice"].pid) == (0, 0)
         assert requests.get(f"{voice}/console/login", timeout=5).status_code == 404  # nothing of the console there
         browser = logged_in(web)
 
