@@ -35,9 +35,11 @@ def when_ready(server):
     # The app and everything it loaded are the master's now, shared by every worker forked from it: frozen, the
     # collector's full passes neither cost a worker tens of milliseconds (bench P1) nor copy those pages.
     if POOL.name == "web":
+        from hotline import console
         from models.places import load_points
 
         load_points()  # the places behind the API's locations (1-3 s on first use): once, here, for every worker
+        console.preload(server.app.wsgi())
     gc.collect()
     gc.freeze()
 

@@ -3,6 +3,7 @@ or an API client could keep busy; `web` serves the console and the API (and the 
 IVR simulator, which calls them in-process)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -66,3 +67,25 @@ def test_each_pool_is_sized_and_ranked_on_its_own(monkeypatch):
         pool()
     with pytest.raises(ConfigError, match="HOTLINE_POOL"):
         Config.from_env({"HOTLINE_ENV": "test", "HOTLINE_POOL": "console"})
+
+
+def test_the_web_pools_master_loads_what_every_console_page_needs_before_it_forks(tmp_path):
+    """gunicorn's `when_ready` runs in the master before the workers are forked: what it loads, they share."""
+    probe = f"""
+import runpy, types
+from babel import localedata
+from casework.config import Config
+from hotline import create_app
+app = create_app(Config(ENV='test', DATABASE_URL='sqlite:///{tmp_path}/h.db', SECRET_KEY='x', POOL='web'))
+hooks = runpy.run_path('gunicorn.conf.py')
+hooks['when_ready'](types.SimpleNamespace(app=types.SimpleNamespace(wsgi=lambda: app)))
+pages = [name for name in app.jinja_env.list_templates() if name.endswith('.html')]
+compiled = {{key[1] for key in app.jinja_env.cache.keys()}}
+assert pages and not set(pages) - compiled, sorted(set(pages) - compiled)
+assert {{'th', 'en'}} <= set(localedata._cache), sorted(localedata._cache)
+assert len(app.extensions['babel'].instance.domain_instance.cache) == 2, app.extensions['babel'].instance.domain_instance.cache
+"""
+    env = {**os.environ, "HOTLINE_POOL": "web", "PROMETHEUS_MULTIPROC_DIR": ""}
+    env.pop("PROMETHEUS_MULTIPROC_DIR")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
