@@ -3,6 +3,7 @@
 lower CPU priority). The app is loaded once in the master and shared by the workers it forks (`preload_app`), with
 the collector told to leave it alone (`gc.freeze`); prometheus-client's multiprocess mode adds up the counters of
 every worker of the pool, not only the one that answers /metrics."""
+import ctypes
 import gc
 import os
 import shutil
@@ -63,6 +64,22 @@ def post_fork(server, worker):
     db.after_fork(server.app.wsgi())  # the master's engines hand no connection on to a worker
     if POOL.nice:
         os.nice(POOL.nice)
+
+
+def post_request(worker, req, environ, resp):
+    if POOL.name == "web":
+        _give_back_freed_memory()
+
+
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; None elsewhere
+
+
+def _give_back_freed_memory() -> None:
+    """A console page or an export frees megabytes in the middle of the C heap, where glibc keeps them for the next
+    request (and each of the pool's threads has a heap of its own): hand those pages back to the system. ~0.1 ms a
+    request; bench/memory.py: a web worker 81 -> 73-77 MB PSS on the 1,000,000-call database."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def child_exit(server, worker):
