@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
 from rq import Worker
@@ -14,9 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from casework import spool
-from casework.config import ROOT
 from hotline.extensions import machine_facing
 from models import utcnow
+from models.db import SCHEMA_REVISION
 
 bp = machine_facing(Blueprint("health", __name__))
 
@@ -67,20 +64,15 @@ def _redis() -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
-@lru_cache(maxsize=1)
-def _heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory.from_config(AlembicConfig(str(ROOT / "alembic.ini"))).get_heads())
-
-
 def _migrations() -> str:
     try:
         with current_app.extensions["engine"].connect() as connection:
             current = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError as exc:
         return f"unknown: {type(exc).__name__}"  # unreachable, or never migrated (no alembic_version)
-    if current == _heads():
+    if current == {SCHEMA_REVISION}:
         return "ok"
-    return f"not at head: database {', '.join(sorted(current)) or 'empty'}, code {', '.join(sorted(_heads()))}"
+    return f"not at head: database {', '.join(sorted(current)) or 'empty'}, code {SCHEMA_REVISION}"
 
 
 def _worker() -> str:
