@@ -115,12 +115,16 @@ def flag_unacknowledged(case: Case, why: str) -> None:
         log.error("case %s is unacknowledged: %s", case.reference, why, extra={"case": case.reference})
 
 
-def acknowledge(session: Session, case: Case, contact: Contact) -> bool:
-    """The case is taken: record who and when, cancel what has not been sent. False if it already was."""
+def acknowledge(session: Session, case: Case, contact: Contact, simulated_by: str | None = None) -> bool:
+    """The case is taken: record who and when, cancel what has not been sent. False if it already was.
+    `simulated_by`: a person typed the ACK in the contact's place (a dry run); the history says so, in their name."""
     if not case.waiting:
         return False
     now = utcnow()
-    case.move_to("acknowledged", f"contact:{contact.id}", f"ACK by SMS from level {contact.level}")
+    if simulated_by:
+        case.move_to("acknowledged", simulated_by, f"simulated ACK (dry run) for level {contact.level}")
+    else:
+        case.move_to("acknowledged", f"contact:{contact.id}", f"ACK by SMS from level {contact.level}")
     case.acknowledged_at, case.acknowledged_by, case.sla_due_at, case.unacknowledged = now, contact.id, None, False
     for escalation in case.escalations:
         if escalation.contact_id == contact.id and escalation.acknowledged_at is None and escalation.status != "superseded":

@@ -6,6 +6,7 @@ sender was sent an escalation for the case it names.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 KEYWORD = re.compile(r"\b(ack|ok)|รับ|โอเค")
 REFERENCE = re.compile(r"1300\D{0,3}\d{2}\D{0,3}(\d{6})(?!\d)")
 CODE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+SIMULATED_PREFIX = "SIM"  # the sid of a reply typed in the console's dry run; Twilio's are SM…
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ class Answer:
     acknowledged: bool = False
 
 
-def answer(session: Session, sender: str | None, body: str) -> Answer:
-    """Match a reply to the sender's escalations and acknowledge the case it names."""
+def answer(session: Session, sender: str | None, body: str, simulated_by: str | None = None) -> Answer:
+    """Match a reply to the sender's escalations and acknowledge the case it names (in `simulated_by`'s name when a
+    person typed it in the sender's place)."""
     phone = read_caller(sender).e164
     reply = parse(body)
     contacts = list(session.scalars(select(Contact).where(Contact.phone == phone))) if phone else []
@@ -70,7 +73,7 @@ def answer(session: Session, sender: str | None, body: str) -> Answer:
         return Answer(HELP_SMS)
     case = cases[0]
     contact = _contact_for(case, contacts)
-    if not ladder.acknowledge(session, case, contact):
+    if not ladder.acknowledge(session, case, contact, simulated_by):
         return Answer(already_acknowledged_sms(case), case)
     return Answer(confirmation_sms(case), case, acknowledged=True)
 
@@ -105,11 +108,25 @@ def receive(session: Session, form: dict) -> Answer | None:
     if not sid or not insert_ignore(session, Message, ["sid"], direction="in", sid=sid, to_number=to,
                                     from_number=sender, body=body, status="received", created_at=utcnow()):
         return None
-    result = answer(session, sender, body)
+    return _answered(session, sid, sender, to, answer(session, sender, body))
+
+
+def simulate(session: Session, contact: Contact, body: str, by: str) -> Answer:
+    """A reply typed by a person in a field team's place, for a dry run only (the caller makes sure no real SMS
+    are sent): logged as simulated, and an ACK it carries is recorded as `by`'s, not as the contact's."""
+    sid = SIMULATED_PREFIX + secrets.token_hex(16)
+    session.add(Message(direction="in", sid=sid, to_number="", from_number=contact.phone, body=body,
+                        status="received", dry_run=True, created_at=utcnow()))
+    session.flush()
+    return _answered(session, sid, contact.phone, "", answer(session, contact.phone, body, simulated_by=by),
+                     dry_run=True)
+
+
+def _answered(session: Session, sid: str, sender: str, to: str, result: Answer, dry_run: bool = False) -> Answer:
     case_id = result.case.id if result.case else None
     session.scalar(select(Message).where(Message.sid == sid)).case_id = case_id
     session.add(Message(direction="out", to_number=sender, from_number=to, body=result.text, status="twiml",
-                        case_id=case_id, created_at=utcnow()))
+                        dry_run=dry_run, case_id=case_id, created_at=utcnow()))
     return result
 
 

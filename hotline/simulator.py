@@ -148,7 +148,7 @@ def client_post(client, base_url: str) -> Post:
 def signed_reply(sender: str, body: str, url: str | None = None) -> tuple[int, str]:
     """POST a Twilio-signed incoming SMS to /sms/incoming (a running service, or in-process); its status and body.
 
-    Shared by `flask sms simulate-reply` and the console's dry-run SMS page.
+    Used by `flask sms simulate-reply` (a dry run only).
     """
     from flask import current_app
 

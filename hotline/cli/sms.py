@@ -29,6 +29,9 @@ def outbox(limit):
 @click.option("--body", required=True, help='E.g. "ACK 4821".')
 @click.option("--url", default=None, help="A running service; in-process if omitted.")
 def simulate_reply(sender, body, url):
-    """Send a signed "a message comes in" webhook, as Twilio would, and print the answer."""
+    """Send a signed "a message comes in" webhook, as Twilio would, and print the answer (a dry run only)."""
+    if not current_app.config["HOTLINE"].sms_dry_run:
+        raise click.ClickException("simulate-reply is for a dry run (no Twilio credentials): "
+                                   "with real SMS, only a field team's own phone answers for it")
     status, text = signed_reply(sender, body, url)
     click.echo(f"HTTP {status}\n{text}")

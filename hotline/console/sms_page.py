@@ -1,28 +1,30 @@
-"""Dry-run SMS: what the ladder wrote instead of sending, and a form to answer as a field team would.
+"""SMS: the latest messages, and, in a dry run only, a form to answer in a field team's place.
 
-The answer goes through the real webhook (/sms/incoming, Twilio-signed), exactly as
-`flask sms simulate-reply` sends it, so an ACK here acknowledges the case for real.
+A simulated reply is read by the same rules as a real one (`casework.replies`), so an ACK acknowledges the case;
+it is logged as simulated, recorded in the supervisor's name and audited. With real Twilio credentials the form
+does not exist: nobody can acknowledge an urgent case in a field team's name.
 """
 from __future__ import annotations
 
-import html
-import re
-
-from flask import make_response, render_template
+from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hotline.simulator import signed_reply
+from casework import replies
 from models import Case, Contact, Message
 
 from . import bp
-from .access import db, requires
+from .access import current_user, db, requires
+from .audit import record
 from .forms import SmsReplyForm
 from .masking import mask_number
 
 SMS_ROLES = ("supervisor", "admin")
 LATEST = 50
-SAID = re.compile(r"<Message[^>]*>(.*?)</Message>", re.S)
+
+
+def dry_run() -> bool:
+    return current_app.config["HOTLINE"].sms_dry_run
 
 
 def contact_choices() -> list[tuple[str, str]]:
@@ -34,9 +36,10 @@ def contact_choices() -> list[tuple[str, str]]:
 def render_sms(form: SmsReplyForm | None = None, answer: dict | None = None, status: int = 200):
     rows = db().execute(select(Message, Case.reference).outerjoin(Case, Case.id == Message.case_id)
                         .order_by(Message.id.desc()).limit(LATEST)).all()
-    form = form or SmsReplyForm(contacts=contact_choices())
-    return make_response(render_template("console/sms.html", messages=rows, form=form, answer=answer,
-                                         mask=mask_number), status)
+    if dry_run():
+        form = form or SmsReplyForm(contacts=contact_choices())
+    return make_response(render_template("console/sms.html", messages=rows, form=form if dry_run() else None,
+                                         answer=answer, mask=mask_number), status)
 
 
 @bp.get("/sms")
@@ -48,6 +51,8 @@ def sms():
 @bp.post("/sms/reply")
 @requires(*SMS_ROLES)
 def sms_reply():
+    if not dry_run():
+        abort(404)  # real SMS go out: only the field team's own phone answers for it
     form = SmsReplyForm(contacts=contact_choices())
     valid = form.validate()
     contact = db().get(Contact, int(form.contact.data)) if (form.contact.data or "").isdigit() else None
@@ -55,8 +60,9 @@ def sms_reply():
         form.contact.errors = [*form.contact.errors, _("Choose a contact.")]
     if not valid or contact is None:
         return render_sms(form, status=400)
-    code, text = signed_reply(contact.phone, form.body.data.strip())
-    said = [html.unescape(part).strip() for part in SAID.findall(text)]
-    db().rollback()  # the webhook wrote in its own session: read the messages afresh
-    return render_sms(SmsReplyForm(contacts=contact_choices()), {"status": code, "said": said, "raw": text,
-                                                                "contact": contact.name})
+    user = current_user()
+    result = replies.simulate(db(), contact, form.body.data.strip(), by=f"user:{user.username}")
+    record(db(), "simulate_reply", user, target=result.case.reference if result.case else f"contact:{contact.id}",
+           reason=f"as {contact.name}, level {contact.level}: {'acknowledged' if result.acknowledged else 'no ACK'}")
+    db().commit()
+    return render_sms(None, {"said": [result.text], "contact": contact.name})

@@ -30,6 +30,7 @@ AUDIT = {
     "contact_duty": _l("changed a contact's duty"), "deactivate_contact": _l("deactivated a contact"),
     "reassign_case": _l("moved a case to another province"),
     "requeue_job": _l("requeued a failed job"),
+    "simulate_reply": _l("replied in a field team's place (dry run)"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,

@@ -1,11 +1,16 @@
-"""The dry-run SMS page: the latest messages, masked, and a reply as the field team that acknowledges a case."""
+"""The SMS page: the latest messages, masked, and, in a dry run only, a reply in a field team's place that
+acknowledges a case in the supervisor's name, audited."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from helpers.console_support import Browser
 from helpers.ladder import DUTY_1, report, run_jobs
 from sqlalchemy import select
 
-from models import Case, Contact
+from models import AuditEntry, Case, Contact, Message, User
+
+REAL_TWILIO = dict(TWILIO_ACCOUNT_SID="AC" + "5" * 32, TWILIO_AUTH_TOKEN="a-real-auth-token")
 
 SID = "CA" + "7" * 32
 
@@ -25,12 +30,42 @@ def test_a_reply_from_the_sms_page_acknowledges_the_case(ladder_env, users, db):
     response = browser.post("/console/sms/reply", {"contact": str(contact.id), "body": f"ACK {case.ack_code}"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "HTTP 200" in page and case.reference in page[page.index('id="reply"'):page.index("Latest messages")]
+    assert case.reference in page[page.index('id="reply"'):page.index("Latest messages")]
     db.expire_all()
     case = db.get(Case, case.id)
     assert case.status == "acknowledged" and case.acknowledged_by == contact.id
-    assert [t.to_status for t in case.transitions][-1] == "acknowledged"
+    last = case.transitions[-1]
+    assert (last.to_status, last.actor, last.note) == ("acknowledged", "user:supervisor",
+                                                      f"simulated ACK (dry run) for level {contact.level}")
     assert f"ACK {case.ack_code}" in page[page.index("Latest messages"):]  # the incoming one is listed now
+    typed = db.scalars(select(Message).where(Message.direction == "in")).one()
+    assert typed.sid.startswith("SIM") and typed.dry_run and typed.case_id == case.id
+    supervisor = db.scalars(select(User).where(User.username == "supervisor")).one()
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "simulate_reply")).one()
+    assert (entry.user_id, entry.target) == (supervisor.id, case.reference)
+    assert entry.reason == f"as {contact.name}, level {contact.level}: acknowledged"
+
+
+def test_with_real_twilio_credentials_nobody_can_reply_in_a_field_teams_name(ladder_env, users, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    case = db.scalars(select(Case)).one()
+    app.config["HOTLINE"] = replace(app.config["HOTLINE"], **REAL_TWILIO)
+    browser = Browser(app.test_client())
+    assert browser.login("supervisor").status_code == 302
+    page = browser.get("/console/sms").get_data(as_text=True)
+    assert "Latest messages" in page and 'id="reply"' not in page and "sms/reply" not in page
+    contact = db.scalars(select(Contact).where(Contact.phone == DUTY_1)).first()
+    response = browser.post("/console/sms/reply", {"contact": str(contact.id), "body": f"ACK {case.ack_code}"})
+    assert response.status_code == 404
+    db.expire_all()
+    assert db.get(Case, case.id).status == "escalating"
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "simulate_reply")).all() == []
+    refused = app.test_cli_runner().invoke(args=["sms", "simulate-reply", "--from", DUTY_1, "--body", f"ACK {case.ack_code}"])
+    assert refused.exit_code != 0 and "for a dry run" in refused.output
+    db.expire_all()
+    assert db.get(Case, case.id).status == "escalating"
 
 
 def test_a_reply_needs_a_contact_and_a_text(as_role, db):
