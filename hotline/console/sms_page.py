@@ -61,7 +61,7 @@ def sms_reply():
     if not valid or contact is None:
         return render_sms(form, status=400)
     user = current_user()
-    result = replies.simulate(db(), contact, form.body.data.strip(), by=f"user:{user.username}")
+    result = replies.simulate(db(), contact, form.body.data.strip(), by=f"user:{user.id}")
     record(db(), "simulate_reply", user, target=result.case.reference if result.case else f"contact:{contact.id}",
            reason=f"as {contact.name}, level {contact.level}: {'acknowledged' if result.acknowledged else 'no ACK'}")
     db().commit()

@@ -34,13 +34,15 @@ def test_a_reply_from_the_sms_page_acknowledges_the_case(ladder_env, users, db):
     db.expire_all()
     case = db.get(Case, case.id)
     assert case.status == "acknowledged" and case.acknowledged_by == contact.id
+    supervisor = db.scalars(select(User).where(User.username == "supervisor")).one()
     last = case.transitions[-1]
-    assert (last.to_status, last.actor, last.note) == ("acknowledged", "user:supervisor",
+    assert (last.to_status, last.actor, last.note) == ("acknowledged", f"user:{supervisor.id}",
                                                       f"simulated ACK (dry run) for level {contact.level}")
     assert f"ACK {case.ack_code}" in page[page.index("Latest messages"):]  # the incoming one is listed now
     typed = db.scalars(select(Message).where(Message.direction == "in")).one()
     assert typed.sid.startswith("SIM") and typed.dry_run and typed.case_id == case.id
-    supervisor = db.scalars(select(User).where(User.username == "supervisor")).one()
+    history = browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
+    assert f"<td>{supervisor.username}</td><td>simulated ACK (dry run) for level {contact.level}</td>" in history
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "simulate_reply")).one()
     assert (entry.user_id, entry.target) == (supervisor.id, case.reference)
     assert entry.reason == f"as {contact.name}, level {contact.level}: acknowledged"
