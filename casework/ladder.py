@@ -24,6 +24,7 @@ from .escalation_sms import Outgoing, SmsRefused
 log = logging.getLogger(__name__)
 TOP = 3
 LIVE = {"pending", "sending", "sent", "delivered", "acknowledged"}
+UNANSWERED = ("pending", "sending", "sent", "delivered")
 
 
 def window(config, case: Case) -> int:
@@ -56,6 +57,16 @@ def start_level(session: Session, config, case: Case, level: int) -> list[str]:
     if level > TOP:
         flag_unacknowledged(case, "nobody reachable on the ladder")
         return []
+    job_ids = text(session, case, level, contacts)
+    if case.status == "new":  # first: its lazy load of the transitions flushes, and the case's changes go in one UPDATE
+        case.move_to("escalating", "system", f"level {level}")
+    case.level = max(case.level, level)
+    case.sla_due_at = utcnow() + timedelta(seconds=window(config, case))
+    return job_ids
+
+
+def text(session: Session, case: Case, level: int, contacts: list[Contact]) -> list[str]:
+    """An escalation and its SMS job for each contact not yet texted at `level` in this ladder run."""
     job_ids = []
     for contact in contacts:
         escalation_id = insert_ignore(session, Escalation, ["case_id", "ladder_run", "level", "contact_id"],
@@ -65,11 +76,45 @@ def start_level(session: Session, config, case: Case, level: int) -> list[str]:
             send = work.send_escalation(escalation_id)
             work.add(session, send)
             job_ids.append(send.job_id)
-    if case.status == "new":  # first: its lazy load of the transitions flushes, and the case's changes go in one UPDATE
-        case.move_to("escalating", "system", f"level {level}")
-    case.level = max(case.level, level)
-    case.sla_due_at = utcnow() + timedelta(seconds=window(config, case))
     return job_ids
+
+
+def withdraw(session: Session, config, contact: Contact) -> list[str]:
+    """A contact was deactivated or taken off duty (a lost phone, a former officer, the end of a shift): what was
+    texted to it and not answered no longer counts, so a reply from that phone acknowledges nothing, and each case
+    left with nobody to answer at its level goes on at once: to that level's other reachable contacts not texted yet
+    (the officer's new number, a colleague now on duty) within the level's window, else one level up at once.
+    Returns outbox job ids."""
+    unanswered = session.scalars(select(Escalation).where(Escalation.contact_id == contact.id,
+                                                          Escalation.status.in_(UNANSWERED)))
+    job_ids = []
+    for escalation in list(unanswered):
+        escalation.status = "cancelled" if escalation.status == "pending" else "superseded"
+        case = _locked(session, escalation.case_id)
+        if case.waiting and escalation.ladder_run == case.ladder_run and escalation.level == case.level:
+            job_ids += _level_goes_on(session, config, case, escalation.level)
+    return job_ids
+
+
+def withdraw_absent(session: Session, config) -> list[str]:
+    """`withdraw` every contact no longer active or on duty that still has unanswered SMS (after a roster load)."""
+    absent = session.scalars(select(Contact).join(Escalation, Escalation.contact_id == Contact.id).where(
+        ~(Contact.active & Contact.on_duty), Escalation.status.in_(UNANSWERED)).distinct().order_by(Contact.id))
+    return [job_id for contact in list(absent) for job_id in withdraw(session, config, contact)]
+
+
+def _level_goes_on(session: Session, config, case: Case, level: int) -> list[str]:
+    session.flush()
+    if _anyone_left(session, case, level):
+        return []
+    texted = set(session.scalars(select(Escalation.contact_id).where(
+        Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == level)))
+    others = [c for c in contacts_for(session, case, level) if c.id not in texted]
+    if others:
+        log.info("case %s: level %s goes on to %d other contact(s), in the same window", case.reference, level,
+                 len(others), extra={"case": case.reference})
+        return text(session, case, level, others)
+    return climb(session, config, case, level)
 
 
 def climb(session: Session, config, case: Case, from_level: int) -> list[str]:
@@ -87,12 +132,16 @@ def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
     case = escalation.case
     if escalation.ladder_run != case.ladder_run:
         return []  # an SMS of the case's ladder before it moved: that ladder is over
-    alive = session.scalars(select(Escalation.id).where(
-        Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == escalation.level,
-        Escalation.status.in_(LIVE))).first()
-    if alive is not None:
+    if _anyone_left(session, case, escalation.level):
         return []
     return climb(session, config, case, escalation.level)
+
+
+def _anyone_left(session: Session, case: Case, level: int) -> bool:
+    """Someone texted at `level` in the case's ladder run can still answer (or did)."""
+    return session.scalars(select(Escalation.id).where(
+        Escalation.case_id == case.id, Escalation.ladder_run == case.ladder_run, Escalation.level == level,
+        Escalation.status.in_(LIVE))).first() is not None
 
 
 def restart(session: Session, case: Case) -> list[str]:

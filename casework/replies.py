@@ -24,6 +24,8 @@ THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 KEYWORD = re.compile(r"\b(ack|ok)|รับ|โอเค")
 REFERENCE = re.compile(r"1300\D{0,3}\d{2}\D{0,3}(\d{6})(?!\d)")
 CODE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# Texted to a ladder the case has left, or to a contact since withdrawn (superseded); never sent (cancelled).
+NOT_ANSWERABLE = ("superseded", "cancelled")
 SIMULATED_PREFIX = "SIM"  # the sid of a reply typed in the console's dry run; Twilio's are SM…
 
 
@@ -55,7 +57,7 @@ def answer(session: Session, sender: str | None, body: str, simulated_by: str | 
     person typed it in the sender's place)."""
     phone = read_caller(sender).e164
     reply = parse(body)
-    contacts = list(session.scalars(select(Contact).where(Contact.phone == phone))) if phone else []
+    contacts = list(session.scalars(select(Contact).where(Contact.phone == phone, Contact.active.is_(True)))) if phone else []
     if not contacts or not (reply.case_id or reply.code or reply.keyword):
         return Answer(HELP_SMS)
     cases = _cases_escalated_to(session, [c.id for c in contacts])
@@ -85,13 +87,13 @@ def _waiting(cases: list[Case]) -> list[Case]:
 def _cases_escalated_to(session: Session, contact_ids: list[int]) -> list[Case]:
     return list(session.scalars(
         select(Case).join(Escalation, Escalation.case_id == Case.id)
-        .where(Escalation.contact_id.in_(contact_ids), Escalation.status != "superseded")  # the case moved away
+        .where(Escalation.contact_id.in_(contact_ids), Escalation.status.not_in(NOT_ANSWERABLE))
         .distinct().order_by(Case.id)))
 
 
 def _contact_for(case: Case, contacts: list[Contact]) -> Contact:
     """The sender's contact row that this case was escalated to (a person may sit at two levels)."""
-    escalated = {e.contact_id for e in case.escalations if e.status != "superseded"}
+    escalated = {e.contact_id for e in case.escalations if e.status not in NOT_ANSWERABLE}
     return next(c for c in contacts if c.id in escalated)
 
 

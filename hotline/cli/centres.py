@@ -8,8 +8,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from casework import ladder
 from casework.config import ROOT
-from hotline.db import transaction
+from hotline.db import enqueue_after_commit, transaction
 from models import CENTRAL, Centre, Contact
 from models.centres import LEVELS
 from models.phones import mask
@@ -47,8 +48,10 @@ def centres_load(data_dir: Path, overwrite_console_edits: bool):
                 extra = {"overwrite_console_edits": True} if load is load_contacts and overwrite_console_edits else {}
                 results.append((label, load(session, data_dir / name, **extra)))
             demo = sum(is_demo_number(p) for p in session.scalars(select(Contact.phone).where(Contact.active)))
+            job_ids = ladder.withdraw_absent(session, current_app.config["HOTLINE"])  # deactivated or off duty now
     except (ReferenceDataError, OSError) as error:
         raise click.ClickException(f"{error}\nnothing was loaded") from error
+    enqueue_after_commit(job_ids)
     for label, counts in results:
         click.echo(f"{label}: {_counts(counts)}")
     if demo:

@@ -3,15 +3,19 @@
 Supervisors and admins edit contacts (the duty roster changes at every shift); operators see every centre
 and field officers their provinces' centres, read-only, with numbers masked. Every change is audited and
 marks the contact as edited in the console: `flask centres load` then leaves it as it is (the console wins).
-Changing a contact's number or level keeps the old row, deactivated, for the escalation history.
+Changing a contact's number or level keeps the old row, deactivated, for the escalation history. A contact
+deactivated or taken off duty can no longer acknowledge what it was texted; each case waiting on it goes on at once
+(`casework.ladder.withdraw`).
 """
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from casework import ladder
+from hotline.db import enqueue_after_commit
 from models import CENTRAL, Centre, Contact, utcnow
 
 from . import bp
@@ -21,6 +25,11 @@ from .forms import LEVEL_WORDS, ContactForm, DutyForm
 from .masking import mask_number
 
 EDITORS = ("supervisor", "admin")
+
+
+def withdraw(contact: Contact) -> list[str]:
+    """In the view's transaction: the contact's unanswered SMS stop counting; enqueue the result after commit."""
+    return ladder.withdraw(db(), current_app.config["HOTLINE"], contact)
 
 
 def _mine(statement):
@@ -74,9 +83,10 @@ def _clash(centre: Centre, phone: str, level: int, contact: Contact | None) -> C
                                              Contact.level == level, Contact.id != (contact.id if contact else -1)))
 
 
-def save_contact(centre: Centre, contact: Contact | None, form: ContactForm) -> Contact | None:
+def save_contact(centre: Centre, contact: Contact | None, form: ContactForm, jobs: list[str]) -> Contact | None:
     """Add or change a contact from a valid form; None (with a form error) when another active one has the
-    same number at the same level. A new number or level is a new row; the old one stays, deactivated."""
+    same number at the same level. A new number or level is a new row; the old one stays, deactivated. The old
+    row, or a contact now off duty, is withdrawn from its cases: their outbox job ids are added to `jobs`."""
     phone, level, now = form.phone.e164, int(form.level.data), utcnow()
     clash = _clash(centre, phone, level, contact)
     if clash is not None and clash.active:
@@ -94,6 +104,8 @@ def save_contact(centre: Centre, contact: Contact | None, form: ContactForm) -> 
     target.active, target.console_edited_at = True, now
     db().add(target)
     db().flush()
+    if contact is not None and (target is not contact or not target.on_duty):
+        jobs += withdraw(contact)
     after = _describe(target)
     if contact is None:
         record(db(), "add_contact", current_user(), target=f"contact:{target.id}", reason=f"{centre.code}: {after}")
@@ -113,7 +125,7 @@ def _describe(contact: Contact) -> str:
 def add_contact(code: str):
     centre = visible_centre(code)
     form = ContactForm(central=centre.code == CENTRAL)
-    if not form.validate() or save_contact(centre, None, form) is None:
+    if not form.validate() or save_contact(centre, None, form, []) is None:
         db().rollback()
         return render_centre(centre, 400, form)
     db().commit()
@@ -148,10 +160,12 @@ def edit_contact(contact_id: int):
 def save_contact_changes(contact_id: int):
     contact = editable_contact(contact_id, lock=True)
     form = ContactForm(central=contact.centre.code == CENTRAL)
-    if not form.validate() or save_contact(contact.centre, contact, form) is None:
+    jobs: list[str] = []
+    if not form.validate() or save_contact(contact.centre, contact, form, jobs) is None:
         db().rollback()
         return render_contact(editable_contact(contact_id), form, 400)
     db().commit()
+    enqueue_after_commit(jobs)
     flash(_("Contact saved."), "success")
     return redirect(url_for("console.centre", code=contact.centre.code, _anchor="contacts"))
 
@@ -169,7 +183,9 @@ def set_duty(contact_id: int):
         contact.on_duty, contact.console_edited_at = on_duty, utcnow()
         record(db(), "contact_duty", current_user(), target=f"contact:{contact.id}",
                reason=f"{contact.centre.code}: {contact.name} {'on duty' if on_duty else 'off duty'}")
+        jobs = [] if on_duty else withdraw(contact)
         db().commit()
+        enqueue_after_commit(jobs)
     flash(_("%(name)s is on duty.", name=contact.name) if on_duty else _("%(name)s is off duty.", name=contact.name),
           "success")
     return redirect(url_for("console.centre", code=contact.centre.code, _anchor="contacts"))
@@ -187,6 +203,8 @@ def deactivate_contact(contact_id: int):
     contact.active, contact.console_edited_at = False, utcnow()
     record(db(), "deactivate_contact", current_user(), target=f"contact:{contact.id}",
            reason=f"{contact.centre.code}: {_describe(contact)}")
+    jobs = withdraw(contact)
     db().commit()
+    enqueue_after_commit(jobs)
     flash(_("%(name)s no longer gets SMS for this centre.", name=contact.name), "success")
     return redirect(url_for("console.centre", code=contact.centre.code, _anchor="contacts"))
