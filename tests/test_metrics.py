@@ -101,3 +101,13 @@ def test_a_scrape_with_the_database_and_redis_down_still_answers(config):
     samples = scrape(create_app(broken).test_client())
     assert value(samples, "hotline_dependency_up", dependency="database") == 0
     assert value(samples, "hotline_dependency_up", dependency="redis") == 0
+
+
+def test_a_made_up_http_method_adds_no_series(client, app):
+    """Any client may send any method: counted as "other", so it cannot grow the scrape without bound."""
+    app.config["HOTLINE"].METRICS_TOKEN = TOKEN
+    for n in range(5):
+        client.open("/console/login", method=f"BREW{n}")
+    methods = {dict(labels).get("method") for (name, labels) in scrape(client) if name == "hotline_http_requests_total"}
+    assert not any(m and m.startswith("BREW") for m in methods), methods
+    assert "other" in methods
