@@ -168,8 +168,9 @@ def test_a_call_is_readable_with_the_number_masked_unless_allowed(client, twilio
     twilio.post("/voice/incoming", call_params("CA" + "7" * 32, From="+66812345678"))
     masked = client.get(f"/api/v1/calls/CA{'7' * 32}", headers=token()).json
     assert masked["caller"] == "+668XXXX5678" and masked["has_recording"] is False
-    clear = client.get(f"/api/v1/calls/CA{'7' * 32}", headers=token(numbers=True)).json
-    assert clear["caller"] == "+66812345678"
+    answer = client.get(f"/api/v1/calls/CA{'7' * 32}", headers=token(numbers=True))
+    assert answer.json["caller"] == "+66812345678"
+    assert answer.headers["Cache-Control"] == "no-store"  # a number in clear stays off proxies' and clients' disks
     assert client.get("/api/v1/calls/CAnope", headers=token()).status_code == 404
 
 
@@ -195,6 +196,16 @@ def test_unknown_api_paths_and_methods_answer_json(client):
     response = client.delete("/api/v1/reports")
     assert response.status_code == 405 and response.json["error"]["code"] == "method_not_allowed"
     assert client.get("/api/v1/openapi.json").json["openapi"] == "3.1.0"
+
+
+def test_no_answer_about_cases_or_callers_may_be_stored(client, token):
+    headers = token(numbers=True)
+    created = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    answers = [created, client.get("/api/v1/cases", headers=headers),
+               client.get(f"/api/v1/cases/{created.json['reference']}", headers=headers),
+               client.get("/api/v1/cases", headers={"Authorization": "Bearer wrong"})]
+    assert [a.headers.get("Cache-Control") for a in answers] == ["no-store"] * len(answers)
+    assert client.get("/api/v1/openapi.json").headers.get("Cache-Control") != "no-store"
 
 
 def test_an_api_case_climbs_the_same_ladder(ladder_env, db):
