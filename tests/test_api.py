@@ -92,6 +92,8 @@ def test_bad_reports_get_a_precise_4xx_and_write_nothing(client, db, token, chan
     ("kind=slavery", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     ('["a", "list"]', "application/json", 422, "invalid_report"),
     ("{" + '"a": "' + "x" * 70000 + '"}', "application/json", 413, "request_entity_too_large"),
+    ("[" * 60000, "application/json", 400, "invalid_json"),  # nested deeper than Python's parser recurses
+    ('{"description": ' + "[" * 30000 + "]" * 30000 + "}", "application/json", 400, "invalid_json"),
 ])
 def test_malformed_bodies_are_refused_clearly(client, db, token, data, content_type, status, code):
     response = client.post("/api/v1/reports", data=data, content_type=content_type, headers=token())

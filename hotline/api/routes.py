@@ -111,7 +111,10 @@ def show_call(call_sid: str):
 def _parse(model):
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the report as JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body is nested too deeply to be a report") from None
     if data is None:
         raise ApiError(400, "invalid_json", "the body is not valid JSON")
     try:

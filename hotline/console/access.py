@@ -142,7 +142,8 @@ def local_path(target: str | None, default: str) -> str:
     """Only a path inside the console may be a redirect target (no open redirects)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/console") and "\\" not in target:
+        if (not parts.scheme and not parts.netloc and parts.path.startswith("/console") and "\\" not in target
+                and target.isprintable()):  # no CR/LF (a header smuggled into Location), tab or other control
             return target
     return default
 

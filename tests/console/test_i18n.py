@@ -61,6 +61,8 @@ def test_a_user_switches_language_and_it_is_saved(app, db):
     browser.login("somchai")
     page = browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
     assert "การบังคับใช้แรงงานหรือบริการ" in page and "เชียงใหม่" in page and "ข้อมูลสายนี้" in page
+    response = browser.post("/console/preferences", {"language": "en", "next": "/console/\r\nSet-Cookie: x=1"})
+    assert response.status_code == 302 and response.location == "/console/"  # a header cannot be smuggled in
     response = browser.post("/console/preferences", {"language": "en", "next": f"/console/calls/{call.id}"})
     assert response.status_code == 302 and response.location == f"/console/calls/{call.id}"
     page = browser.get(f"/console/calls/{call.id}").get_data(as_text=True)

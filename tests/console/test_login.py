@@ -38,7 +38,8 @@ def test_an_operator_logs_in_and_lands_where_they_were_going(browser, users, db)
 
 
 def test_the_next_page_must_be_inside_the_console(app, users):
-    for target in ("https://evil.example/", "//evil.example/x", "/voice/incoming", "/console\\@evil.example"):
+    for target in ("https://evil.example/", "//evil.example/x", "/voice/incoming", "/console\\@evil.example",
+                   "/console/%0d%0aSet-Cookie:%20x=1", "/console/%0aX", "/console/%09x"):
         browser = Browser(app.test_client())
         response = browser.post(f"/console/login?next={target}", {"username": "operator", "password": PASSWORD})
         assert response.location == "/console/", target
