@@ -89,11 +89,20 @@ def withdraw(session: Session, config, contact: Contact) -> list[str]:
                                                           Escalation.status.in_(UNANSWERED)))
     job_ids = []
     for escalation in list(unanswered):
-        escalation.status = "cancelled" if escalation.status == "pending" else "superseded"
+        _retire(escalation)
         case = _locked(session, escalation.case_id)
-        if case.waiting and escalation.ladder_run == case.ladder_run and escalation.level == case.level:
+        if escalation.ladder_run == case.ladder_run:
             job_ids += _level_goes_on(session, config, case, escalation.level)
     return job_ids
+
+
+def _retire(escalation: Escalation) -> None:
+    """An SMS that no longer counts: cancelled if not sent yet, superseded if sent (a reply to it acknowledges
+    nothing); an answered or failed one stays as it is."""
+    if escalation.status in ("pending", "sending"):
+        escalation.status = "cancelled"
+    elif escalation.status in ("sent", "delivered"):
+        escalation.status = "superseded"
 
 
 def withdraw_absent(session: Session, config) -> list[str]:
@@ -104,6 +113,10 @@ def withdraw_absent(session: Session, config) -> list[str]:
 
 
 def _level_goes_on(session: Session, config, case: Case, level: int) -> list[str]:
+    """Nobody texted at `level` can answer any more: text the level's reachable contacts not texted yet in this run
+    (within the level's window), else climb at once. Nothing while the case is taken or past that level."""
+    if not case.waiting or case.level != level:
+        return []
     session.flush()
     if _anyone_left(session, case, level):
         return []
@@ -128,13 +141,11 @@ def climb(session: Session, config, case: Case, from_level: int) -> list[str]:
 
 
 def fail_over(session: Session, config, escalation: Escalation) -> list[str]:
-    """An SMS failed for good: if nobody at its level can still answer, climb at once."""
+    """An SMS failed for good: if nobody at its level can still answer, the level goes on at once."""
     case = escalation.case
     if escalation.ladder_run != case.ladder_run:
         return []  # an SMS of the case's ladder before it moved: that ladder is over
-    if _anyone_left(session, case, escalation.level):
-        return []
-    return climb(session, config, case, escalation.level)
+    return _level_goes_on(session, config, case, escalation.level)
 
 
 def _anyone_left(session: Session, case: Case, level: int) -> bool:
@@ -148,10 +159,7 @@ def restart(session: Session, case: Case) -> list[str]:
     """After `Case.reassign`: the old centre's unsent SMS are cancelled, the sent ones superseded (a reply to
     them no longer acknowledges), and a job starts level 1 for the new centre. Returns the outbox job id."""
     for escalation in case.escalations:
-        if escalation.status in ("pending", "sending"):
-            escalation.status = "cancelled"
-        elif escalation.status in ("sent", "delivered"):
-            escalation.status = "superseded"
+        _retire(escalation)
     restart_work = work.restart_escalation(case.id, case.ladder_run, case.urgency)
     work.add(session, restart_work)
     return [restart_work.job_id]

@@ -36,10 +36,9 @@ def contact_choices() -> list[tuple[str, str]]:
 def render_sms(form: SmsReplyForm | None = None, answer: dict | None = None, status: int = 200):
     rows = db().execute(select(Message, Case.reference).outerjoin(Case, Case.id == Message.case_id)
                         .order_by(Message.id.desc()).limit(LATEST)).all()
-    if dry_run():
-        form = form or SmsReplyForm(contacts=contact_choices())
-    return make_response(render_template("console/sms.html", messages=rows, form=form if dry_run() else None,
-                                         answer=answer, mask=mask_number), status)
+    form = (form or SmsReplyForm(contacts=contact_choices())) if dry_run() else None
+    return make_response(render_template("console/sms.html", messages=rows, form=form, answer=answer,
+                                         mask=mask_number), status)
 
 
 @bp.get("/sms")

@@ -73,11 +73,15 @@ def test_off_duty_then_a_new_number_texts_the_officers_new_phone_at_the_same_lev
     assert case.reference in answer and the_case(db).status == "acknowledged"
 
 
-def test_a_contact_back_on_duty_withdraws_nothing(ladder_env, users, db):
+def test_an_edit_that_keeps_the_number_level_and_duty_withdraws_nothing(ladder_env, users, db):
+    app, twilio, redis = ladder_env
     browser, case = escalated_to_level_1(ladder_env, db)
     officer = contact(db, DUTY_1)
-    assert browser.post(f"/console/contacts/{officer.id}/duty", {"on_duty": "yes"}).status_code == 302
+    assert browser.post(f"/console/contacts/{officer.id}", {"name": "Somchai K.", "phone": DUTY_1, "level": "1",
+                                                            "on_duty": "yes"}).status_code == 302
     assert texted(db, 1) == [(DUTY_1, "sent"), (DUTY_2, "sent")]
+    answer = reply(twilio, DUTY_1, f"ACK {case.ack_code}", "SM" + "6" * 32).get_data(as_text=True)
+    assert case.reference in answer and the_case(db).status == "acknowledged"
 
 
 def test_a_roster_load_that_takes_the_texted_officers_off_duty_moves_their_case_on(ladder_env, users, db, tmp_path):
