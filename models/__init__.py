@@ -4,11 +4,12 @@ from .cases import Case, CaseTransition, Escalation, Message
 from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
 from .outbox import OutboxItem
-from .people import ROLES, Annotation, ApiToken, AuditEntry, Report, User
+from .people import ROLES, Annotation, ApiToken, AuditEntry, ConsoleSession, Report, User
 from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 
 __all__ = [
-    "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre", "Contact", "Escalation",
+    "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre",
+    "ConsoleSession", "Contact", "Escalation",
     "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
     "User", "make_engine", "make_sessionmaker", "utcnow",
 ]

@@ -30,6 +30,9 @@ class Case(Base):
     ladder_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # +1 each reassignment: older SLA checks then do nothing
     unacknowledged: Mapped[bool] = mapped_column(Boolean, default=False)  # the ladder ran out: red for supervisors
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first window that passed with nobody acknowledging: kept after a late ACK (lists, filter, reports).
+    sla_missed_level: Mapped[int | None] = mapped_column(Integer)
+    sla_missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # that window's deadline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))

@@ -25,6 +25,20 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ConsoleSession(Base):
+    """A console login, kept on the server: the cookie carries only a random token whose hash is the id, so
+    logging out, a password change or a deactivation ends it at once, wherever the cookie was copied."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the last page or form (not polling)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(32))  # logout, expired, password, deactivated, role, ...
+
+
 class Annotation(Base):
     """Append-only notes on a call or a case; an edit is a new row that supersedes the old one."""
 
@@ -83,6 +97,7 @@ class Report(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
     idempotency_key: Mapped[str] = mapped_column(String(128))
+    body_sha256: Mapped[str | None] = mapped_column(String(64))  # the request as sent: a reused key with another body is refused
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
     reporter_type: Mapped[str] = mapped_column(String(16))  # app_user | volunteer | agency
     reporter_id: Mapped[str | None] = mapped_column(String(64))
