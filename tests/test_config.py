@@ -9,15 +9,26 @@ from casework.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
 
 PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
               "TWILIO_FROM_NUMBER": "+6620001300", "OPERATOR_DIAL_TARGET": "+6621234567",
-              "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline"}
+              "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline",
+              "PUBLIC_BASE_URL": "https://1300.example.go.th"}
 
 
 def test_production_is_the_default_and_needs_its_secrets():
     with pytest.raises(ConfigError) as error:
         Config.from_env({})
     for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
-                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
+                 "PUBLIC_BASE_URL", "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
         assert name in str(error.value)
+
+
+def test_production_without_its_public_url_refuses_to_start():
+    """The signature would otherwise be checked against the Host header: a request signed for staging would pass."""
+    environment = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    with pytest.raises(ConfigError, match="missing required settings for production: PUBLIC_BASE_URL"):
+        Config.from_env(environment)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be the URL Twilio calls"):
+        Config.from_env({**PRODUCTION, "PUBLIC_BASE_URL": "1300.example.go.th"})
+    assert Config.from_env({"HOTLINE_ENV": "development"}).PUBLIC_BASE_URL is None  # a local run signs for its host
 
 
 def test_a_complete_production_environment_is_read():
