@@ -42,7 +42,10 @@ class Config:
     TWILIO_SIGNATURE_CHECK: bool = True
     OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
     OPERATOR_DIAL_TIMEOUT: int = 30
-    PUBLIC_BASE_URL: str | None = None  # e.g. https://hotline.example.go.th
+    # e.g. https://hotline.example.go.th; required in production: the URL the signature check verifies (never the Host
+    # header, which a request Twilio signed for another host of the account, staging, would carry), the SMS status
+    # callback and the console link the workers write.
+    PUBLIC_BASE_URL: str | None = None
     PROXY_FIX_X_FOR: int = 0  # how many reverse proxies set X-Forwarded-*
     VOICE_TH: str = "Google.th-TH-Standard-A"
     VOICE_EN: str = "Google.en-US-Standard-C"
@@ -120,6 +123,9 @@ class Config:
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
         if self.RECORDING_STREAMS < 1:
             raise ConfigError(f"RECORDING_STREAMS must be at least 1, not {self.RECORDING_STREAMS}")
+        if self.PUBLIC_BASE_URL and not self.PUBLIC_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError(f"PUBLIC_BASE_URL must be the URL Twilio calls, such as https://1300.example.go.th, "
+                              f"not {self.PUBLIC_BASE_URL[:60]!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:
@@ -128,7 +134,8 @@ class Config:
             return
         missing = [
             name
-            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
+                         "PUBLIC_BASE_URL")
             if not getattr(self, name)
         ]
         if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
