@@ -104,6 +104,8 @@ class Config:
             if isinstance(current, bool):
                 value = _flag(raw)
             elif isinstance(current, int):
+                if not raw.strip().lstrip("-").isdigit():
+                    raise ConfigError(f"{name} must be a whole number, not {raw[:40]!r}")
                 value = int(raw)
             elif isinstance(current, Path):
                 value = Path(raw)
@@ -150,6 +152,15 @@ class Config:
     def sms_dry_run(self) -> bool:
         """No real credentials (development only): SMS are written to the database instead of sent."""
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+def settings_or_exit(process: str) -> Config:
+    """The settings for an entry point (gunicorn's app, `flask`, a worker): a missing or wrong one stops it with one
+    line naming it, exit status 1, not a traceback."""
+    try:
+        return Config.from_env()
+    except ConfigError as error:
+        raise SystemExit(f"{process}: {error}") from None
 
 
 def metrics_directory() -> Path | None:

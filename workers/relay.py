@@ -13,7 +13,7 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from casework import logs, retention, spool, summary, work
-from casework.config import Config
+from casework.config import Config, settings_or_exit
 
 from . import dispatch
 from .db import sessions
@@ -88,7 +88,7 @@ def move_due_jobs(redis) -> bool:
 
 
 def main(interval: float = 10.0) -> None:
-    config = Config.from_env()
+    config = settings_or_exit("relay")
     logs.setup("relay", config.LOG_LEVEL, config.LOG_FORMAT)
     stopping = []  # SIGTERM (honcho, a supervisor) or Ctrl-C: finish the pass, then exit
     for signum in (signal.SIGTERM, signal.SIGINT):
