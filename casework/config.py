@@ -53,6 +53,7 @@ class Config:
     SPOOL_DIR: Path = INSTANCE / "spool"
     ESCALATION_ACK_WINDOW_URGENT: int = 600  # seconds a level has to acknowledge an urgent case
     ESCALATION_ACK_WINDOW_NORMAL: int = 3600
+    SIMULATOR_CALL_IDLE: int = 1800  # seconds without a webhook before the relay ends a simulator call (a closed tab)
     OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
     API_RATE_LIMIT_PER_MINUTE: int = 120  # requests a minute per API token
     MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB

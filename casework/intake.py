@@ -32,9 +32,11 @@ class Opened:
 
 
 def reference(case: Case) -> str:
-    """`1300-69-004821`: the Thai Buddhist year of opening and the case number."""
+    """`1300-69-004821`: the Thai Buddhist year of opening and the case number. A training case's is
+    `TRAIN-69-004821`: never taken for a real one, never matched by a field team's reply."""
     year_be = case.created_at.astimezone(BANGKOK).year + 543
-    return f"1300-{year_be % 100:02d}-{case.id:06d}"
+    series = "TRAIN" if case.source == TRAINING else "1300"
+    return f"{series}-{year_be % 100:02d}-{case.id:06d}"
 
 
 def report_arrived(session: Session, *, source: str, kind: str | None, urgency: str | None,
