@@ -23,6 +23,7 @@ from models.new_calls import log_new_call
 from models.phones import read_caller
 from models.upsert import insert_ignore
 
+from . import training
 from .intake import case_for_call
 from .ivr import engine
 from .ivr.engine import Voice
@@ -108,6 +109,8 @@ def status(session: Session, form: dict, received_at: datetime | None = None) ->
             call.duration_seconds = _int(form.get("CallDuration"), None)
             if call.topic == "trafficking":
                 job_ids += case_for_call(session, call).job_ids
+            if call.simulated:
+                training.close_case_of(session, call)
             return Outcome(VoiceResponse(), job_ids, ended=call)
     return Outcome(VoiceResponse(), job_ids)
 

@@ -42,7 +42,10 @@ class Config:
     TWILIO_SIGNATURE_CHECK: bool = True
     OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
     OPERATOR_DIAL_TIMEOUT: int = 30
-    PUBLIC_BASE_URL: str | None = None  # e.g. https://hotline.example.go.th
+    # e.g. https://hotline.example.go.th; required in production: the URL the signature check verifies (never the Host
+    # header, which a request Twilio signed for another host of the account, staging, would carry), the SMS status
+    # callback and the console link the workers write.
+    PUBLIC_BASE_URL: str | None = None
     PROXY_FIX_X_FOR: int = 0  # how many reverse proxies set X-Forwarded-*
     VOICE_TH: str = "Google.th-TH-Standard-A"
     VOICE_EN: str = "Google.en-US-Standard-C"
@@ -50,6 +53,7 @@ class Config:
     SPOOL_DIR: Path = INSTANCE / "spool"
     ESCALATION_ACK_WINDOW_URGENT: int = 600  # seconds a level has to acknowledge an urgent case
     ESCALATION_ACK_WINDOW_NORMAL: int = 3600
+    SIMULATOR_CALL_IDLE: int = 1800  # seconds without a webhook before the relay ends a simulator call (a closed tab)
     OUTBOX_SWEEP_AFTER: int = 60  # seconds before an unfinished outbox item is enqueued again
     API_RATE_LIMIT_PER_MINUTE: int = 120  # requests a minute per API token
     MAX_CONTENT_LENGTH: int = 64 * 1024  # Twilio's webhooks are a few kB
@@ -101,6 +105,8 @@ class Config:
             if isinstance(current, bool):
                 value = _flag(raw)
             elif isinstance(current, int):
+                if not raw.strip().lstrip("-").isdigit():
+                    raise ConfigError(f"{name} must be a whole number, not {raw[:40]!r}")
                 value = int(raw)
             elif isinstance(current, Path):
                 value = Path(raw)
@@ -120,6 +126,9 @@ class Config:
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
         if self.RECORDING_STREAMS < 1:
             raise ConfigError(f"RECORDING_STREAMS must be at least 1, not {self.RECORDING_STREAMS}")
+        if self.PUBLIC_BASE_URL and not self.PUBLIC_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError(f"PUBLIC_BASE_URL must be the URL Twilio calls, such as https://1300.example.go.th, "
+                              f"not {self.PUBLIC_BASE_URL[:60]!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:
@@ -128,7 +137,8 @@ class Config:
             return
         missing = [
             name
-            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL")
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
+                         "PUBLIC_BASE_URL")
             if not getattr(self, name)
         ]
         if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
@@ -143,6 +153,15 @@ class Config:
     def sms_dry_run(self) -> bool:
         """No real credentials (development only): SMS are written to the database instead of sent."""
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+def settings_or_exit(process: str) -> Config:
+    """The settings for an entry point (gunicorn's app, `flask`, a worker): a missing or wrong one stops it with one
+    line naming it, exit status 1, not a traceback."""
+    try:
+        return Config.from_env()
+    except ConfigError as error:
+        raise SystemExit(f"{process}: {error}") from None
 
 
 def metrics_directory() -> Path | None:

@@ -6,6 +6,8 @@ idempotency key (`app_report_arrived`).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -30,9 +32,11 @@ class Opened:
 
 
 def reference(case: Case) -> str:
-    """`1300-69-004821`: the Thai Buddhist year of opening and the case number."""
+    """`1300-69-004821`: the Thai Buddhist year of opening and the case number. A training case's is
+    `TRAIN-69-004821`: never taken for a real one, never matched by a field team's reply."""
     year_be = case.created_at.astimezone(BANGKOK).year + 543
-    return f"1300-{year_be % 100:02d}-{case.id:06d}"
+    series = "TRAIN" if case.source == TRAINING else "1300"
+    return f"{series}-{year_be % 100:02d}-{case.id:06d}"
 
 
 def report_arrived(session: Session, *, source: str, kind: str | None, urgency: str | None,
@@ -72,15 +76,33 @@ def case_for_call(session: Session, call: Call, actor: str = "system") -> Opened
                           call_id=call.id, actor=actor)
 
 
-def app_report_arrived(session: Session, report: dict, *, source: str, kind: str | None, urgency: str | None,
+class IdempotencyKeyReused(ValueError):
+    """The token sent this idempotency key before with another body: a different report, not a retry."""
+
+    def __init__(self, key: str):
+        super().__init__(f"idempotency key {key!r} was already used with a different request body")
+        self.key = key
+
+
+def body_sha256(body) -> str:
+    """The request body as parsed JSON, in one canonical form: a retry hashes the same whatever its key order."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def app_report_arrived(session: Session, report: dict, body, *, source: str, kind: str | None, urgency: str | None,
                        province_code: str | None, district_code: str | None, actor: str) -> Opened:
-    """A report from the JSON API (`report`: the Report row's values), once per token and idempotency key:
-    a retried one gets the same case and writes nothing."""
-    report_id = insert_ignore(session, Report, ["token_id", "idempotency_key"], **report)
+    """A report from the JSON API (`report`: the Report row's values, `body`: the request's parsed JSON), once per
+    token and idempotency key: a retry (the same body) gets the same case and writes nothing; another body under
+    the same key raises IdempotencyKeyReused and leaves the first report as it was."""
+    sha = body_sha256(body)
+    report_id = insert_ignore(session, Report, ["token_id", "idempotency_key"], **report, body_sha256=sha)
     if report_id is None:
-        case = session.scalar(select(Case).join(Report, Report.case_id == Case.id).where(
-            Report.token_id == report["token_id"], Report.idempotency_key == report["idempotency_key"]))
-        return Opened(case, new=False)
+        first = session.scalars(select(Report).where(Report.token_id == report["token_id"],
+                                                     Report.idempotency_key == report["idempotency_key"])).one()
+        if first.body_sha256 is not None and first.body_sha256 != sha:  # NULL: stored before hashes were kept
+            raise IdempotencyKeyReused(report["idempotency_key"])
+        return Opened(session.get(Case, first.case_id), new=False)
     opened = report_arrived(session, source=source, kind=kind, urgency=urgency, province_code=province_code,
                             district_code=district_code, actor=actor)
     session.get(Report, report_id).case_id = opened.case.id

@@ -107,6 +107,21 @@ def supervise(command: list[str], env: dict[str, str]) -> int:
             honcho.terminate()
 
 
+def banner(env: dict[str, str]) -> str:
+    """What a first run needs: where the console is, how to make its first user, how to try a call."""
+    base, voice = f"http://{env['HOST']}:{env['PORT']}", f"http://{env['HOST']}:{env['VOICE_PORT']}"
+    flask = f"HOTLINE_ENV=development DATABASE_URL={env['DATABASE_URL']} .venv/bin/flask --app wsgi"
+    return "\n".join([
+        "",
+        f"  1300 hotline (embedded): open the console at {base}/console/",
+        f"  first user (once, in another terminal): {flask} users create admin --role admin",
+        f"  health {base}/healthz; webhooks (their own pool) {voice}/voice/incoming",
+        f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}",
+        f"  try a call: {flask} calls simulate --press 1,1,3,1 --postcode 50200 --url {voice}",
+        "",
+    ])
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops us as Ctrl-C does
     env = environment()
@@ -120,12 +135,7 @@ def main() -> int:
                 done = subprocess.run([sys.executable, "-m", *release], cwd=ROOT, env=env)  # nosec B603: fixed
                 if done.returncode:
                     return done.returncode
-            base, voice = f"http://{env['HOST']}:{env['PORT']}", f"http://{env['HOST']}:{env['VOICE_PORT']}"
-            print(f"\n  1300 hotline (embedded): console {base}/console/, health {base}/healthz;"
-                  f" webhooks (their own pool) {voice}/voice/incoming")
-            print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
-            print("  try a call: HOTLINE_ENV=development .venv/bin/flask --app wsgi calls simulate"
-                  f" --press 1,1,3,1 --postcode 50200 --url {voice}\n", flush=True)
+            print(banner(env), flush=True)
             # -e /dev/null: the environment is complete; honcho would let .env override the caller.
             return supervise([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-e", os.devnull,
                               *PROCESSES], env)

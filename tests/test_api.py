@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from helpers.support import call_params, outbox_row, start_row
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models import ApiToken, AuditEntry, Case, OutboxItem, Report
 
@@ -48,6 +48,40 @@ def test_the_same_idempotency_key_returns_the_same_case(client, db, token):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["reference"] == first.json["reference"]
     assert count(db, Case) == 1 and count(db, Report) == 1 and count(db, OutboxItem) == 1
+
+
+def test_a_retry_with_its_keys_in_another_order_is_still_the_same_report(client, db, token):
+    headers = token()
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    again = client.post("/api/v1/reports", json=dict(reversed(REPORT.items())), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200) and again.json["id"] == first.json["id"]
+
+
+def test_a_key_reused_with_another_body_is_422_and_the_first_report_stands(client, db, token):
+    headers = token()
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    urgent = client.post("/api/v1/reports", json={**REPORT, "urgency": "urgent", "description": "a child"},
+                         headers=headers)
+    assert first.status_code == 201 and urgent.status_code == 422
+    assert urgent.json["error"] == {"code": "idempotency_key_reused", "message":
+                                    f"idempotency key '{REPORT['idempotency_key']}' was already used with a different request body"}
+    report, case = db.scalars(select(Report)).one(), db.scalars(select(Case)).one()
+    assert (report.description, case.urgency, count(db, OutboxItem)) == (REPORT["description"], "normal", 1)
+
+
+def test_keys_are_the_token_s_own(client, db, token):
+    first = client.post("/api/v1/reports", json=REPORT, headers=token())
+    other = client.post("/api/v1/reports", json={**REPORT, "urgency": "urgent"}, headers=token())
+    assert (first.status_code, other.status_code) == (201, 201) and other.json["id"] != first.json["id"]
+
+
+def test_a_report_stored_before_bodies_were_hashed_answers_a_retry_as_before(client, db, token):
+    headers = token()
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    db.execute(update(Report).values(body_sha256=None))
+    db.commit()
+    again = client.post("/api/v1/reports", json={**REPORT, "urgency": "urgent"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200) and again.json["id"] == first.json["id"]
 
 
 @pytest.mark.parametrize("location, province", [({"province_code": "50"}, "50"), ({"postcode": "50200"}, "50"),

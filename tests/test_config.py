@@ -1,23 +1,36 @@
 """Configuration comes from the environment only, and a missing secret stops production start-up."""
 from __future__ import annotations
 
+import subprocess  # nosec B404: runs this checkout's own commands
+import sys
 from pathlib import Path
 
 import pytest
 
-from casework.config import DEVELOPMENT_AUTH_TOKEN, Config, ConfigError
+from casework.config import DEVELOPMENT_AUTH_TOKEN, ROOT, Config, ConfigError
 
 PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
               "TWILIO_FROM_NUMBER": "+6620001300", "OPERATOR_DIAL_TARGET": "+6621234567",
-              "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline"}
+              "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgresql://u@db/hotline",
+              "PUBLIC_BASE_URL": "https://1300.example.go.th"}
 
 
 def test_production_is_the_default_and_needs_its_secrets():
     with pytest.raises(ConfigError) as error:
         Config.from_env({})
     for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
-                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
+                 "PUBLIC_BASE_URL", "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
         assert name in str(error.value)
+
+
+def test_production_without_its_public_url_refuses_to_start():
+    """The signature would otherwise be checked against the Host header: a request signed for staging would pass."""
+    environment = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    with pytest.raises(ConfigError, match="missing required settings for production: PUBLIC_BASE_URL"):
+        Config.from_env(environment)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be the URL Twilio calls"):
+        Config.from_env({**PRODUCTION, "PUBLIC_BASE_URL": "1300.example.go.th"})
+    assert Config.from_env({"HOTLINE_ENV": "development"}).PUBLIC_BASE_URL is None  # a local run signs for its host
 
 
 def test_a_complete_production_environment_is_read():
@@ -49,3 +62,28 @@ def test_recording_streams_is_read_and_must_allow_one():
     assert Config.from_env({"HOTLINE_ENV": "development", "RECORDING_STREAMS": "4"}).RECORDING_STREAMS == 4
     with pytest.raises(ConfigError, match="RECORDING_STREAMS"):
         Config.from_env({"HOTLINE_ENV": "development", "RECORDING_STREAMS": "0"})
+
+
+@pytest.mark.parametrize("command", [["flask", "ivr", "show"], ["-m", "workers.relay"]])
+def test_a_missing_setting_stops_a_command_with_one_line_not_a_traceback(command):
+    python = Path(sys.executable)
+    argv = [str(python.parent / command[0])] + command[1:] if command[0] == "flask" else [str(python), *command]
+    bare = {"PATH": "/usr/bin:/bin"}  # production by default, and nothing set
+    done = subprocess.run(argv, cwd=ROOT, env=bare, capture_output=True, text=True, timeout=60)  # nosec B603
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "missing required settings for production: SECRET_KEY" in done.stderr
+    wrong = subprocess.run(argv, cwd=ROOT, env={**bare, "HOTLINE_ENV": "development", "OPERATOR_DIAL_TIMEOUT": "30s"},
+                           capture_output=True, text=True, timeout=60)  # nosec B603
+    assert wrong.returncode == 1 and wrong.stderr.strip().endswith("OPERATOR_DIAL_TIMEOUT must be a whole number, not '30s'")
+
+
+def test_the_readme_s_phone_without_a_phone_runs_as_written(tmp_path):
+    """The examples carry HOTLINE_ENV=development: without it, production asks for its secrets."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## A phone without a phone", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = [line.split("#")[0].strip() for line in section.strip().splitlines()]
+    assert lines and all(line.startswith("HOTLINE_ENV=development .venv/bin/flask ") for line in lines)
+    show = next(line for line in lines if line.endswith("ivr show"))
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.db'}"}
+    done = subprocess.run(["bash", "-c", show], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # nosec B603 B607
+    assert done.returncode == 0 and "language" in done.stdout, done.stderr

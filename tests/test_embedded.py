@@ -77,6 +77,10 @@ def test_embedded_run_takes_an_urgent_call_end_to_end_and_stops_cleanly(tmp_path
               "/healthz did not report redis ok", log)
         assert service.poll() is None, f"the service exited:\n{log.read_text()[-4000:]}"
         assert health(base)["database"] == "ok"
+        shown = log.read_text()  # the banner: where the console is and how to make its first user
+        assert f"open the console at {base}/console/" in shown
+        assert (f"first user (once, in another terminal): HOTLINE_ENV=development DATABASE_URL=sqlite:///{database}"
+                " .venv/bin/flask --app wsgi users create admin --role admin") in shown
 
         # Thai, "report trafficking", "someone is in danger right now".
         transcript = Phone(http_post, base, DEVELOPMENT_AUTH_TOKEN).call(Caller(presses=["1", "1", "1"]))

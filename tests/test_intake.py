@@ -87,9 +87,10 @@ def test_an_api_report_repeated_with_its_key_is_the_same_case_and_no_new_row(ses
     session.add(token)
     session.flush()
     row = dict(token_id=token.id, idempotency_key="app-0001", reporter_type="app_user", received_at=utcnow())
-    first = app_report_arrived(session, row, source="app", kind="slavery", urgency="normal", province_code="50",
+    body = {"idempotency_key": "app-0001", "kind": "slavery"}
+    first = app_report_arrived(session, row, body, source="app", kind="slavery", urgency="normal", province_code="50",
                                district_code=None, actor=f"token:{token.id}")
-    again = app_report_arrived(session, row, source="app", kind="slavery", urgency="normal", province_code="50",
+    again = app_report_arrived(session, row, body, source="app", kind="slavery", urgency="normal", province_code="50",
                                district_code=None, actor=f"token:{token.id}")
     assert first.new and not again.new and again.case.id == first.case.id and again.job_ids == []
     assert session.scalars(select(Report)).one().case_id == first.case.id

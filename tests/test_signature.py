@@ -70,6 +70,18 @@ def test_public_base_url_overrides_the_host_the_app_sees(config):
     assert response.status_code == 200
 
 
+def test_a_request_signed_for_another_host_of_the_account_is_refused(config, db):
+    """Staging shares the Twilio account (and its auth token): its signed request, replayed here with its Host, must
+    not pass for the hotline's."""
+    config.PUBLIC_BASE_URL = "https://hotline.example"
+    client = create_app(config).test_client()
+    params = call_params()
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("https://staging.example/voice/incoming", params)
+    response = client.post("/voice/incoming", data=params, base_url="https://staging.example",
+                           headers={"X-Twilio-Signature": signature, "Host": "staging.example"})
+    assert response.status_code == 403 and nothing_written(db)
+
+
 def test_hmac_sha256_with_the_webhook_shared_key(config, db):
     config.TWILIO_WEBHOOK_SHARED_KEY = "shared-key-secret"
     client = create_app(config).test_client()

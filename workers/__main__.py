@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from rq.serializers import JSONSerializer
 
 from casework import logs
-from casework.config import Config
+from casework.config import settings_or_exit
 
 from . import runtime
 from .queues import ALL, queue
@@ -42,7 +42,7 @@ def preload(context: runtime.Context) -> None:
 
 
 def main() -> None:
-    config = Config.from_env()
+    config = settings_or_exit("worker")
     logs.setup("worker", config.LOG_LEVEL, config.LOG_FORMAT)
     context = runtime.start(config)
     preload(context)

@@ -12,8 +12,8 @@ from rq.exceptions import DuplicateJobError
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from casework import logs, retention, spool, summary, work
-from casework.config import Config
+from casework import logs, retention, spool, summary, training, work
+from casework.config import Config, settings_or_exit
 
 from . import dispatch
 from .db import sessions
@@ -22,6 +22,7 @@ from .queues import ALL, connect, queue
 
 log = logging.getLogger(__name__)
 RETENTION_LOOK_EVERY = 3600.0  # seconds between looks at whether the day's retention run is due
+SIMULATOR_LOOK_EVERY = 60.0  # seconds between looks for abandoned simulator calls
 
 
 def run_once(config: Config) -> tuple[int, int]:
@@ -37,6 +38,11 @@ def run_once(config: Config) -> tuple[int, int]:
     if redis is not None:
         move_due_jobs(redis)
     return replayed, swept
+
+
+def end_abandoned_simulator_calls(config: Config, now=None) -> int:
+    with sessions(config.DATABASE_URL)() as session:
+        return training.end_abandoned_calls(session, config.SIMULATOR_CALL_IDLE, now)
 
 
 def schedule_retention(config: Config, now=None) -> bool:
@@ -88,13 +94,13 @@ def move_due_jobs(redis) -> bool:
 
 
 def main(interval: float = 10.0) -> None:
-    config = Config.from_env()
+    config = settings_or_exit("relay")
     logs.setup("relay", config.LOG_LEVEL, config.LOG_FORMAT)
     stopping = []  # SIGTERM (honcho, a supervisor) or Ctrl-C: finish the pass, then exit
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
     log.info("outbox relay started (sweep after %ss)", config.OUTBOX_SWEEP_AFTER)
-    retention_look_at = reports_look_at = 0.0
+    retention_look_at = reports_look_at = simulator_look_at = 0.0
     while not stopping:
         try:
             replayed, swept = run_once(config)
@@ -107,6 +113,10 @@ def main(interval: float = 10.0) -> None:
             if time.monotonic() >= reports_look_at:
                 reports_look_at = time.monotonic() + config.REPORTS_RECOUNT_EVERY
                 schedule_report_counts(config)
+            if time.monotonic() >= simulator_look_at:
+                simulator_look_at = time.monotonic() + SIMULATOR_LOOK_EVERY
+                if ended := end_abandoned_simulator_calls(config):
+                    log.info("ended %d abandoned simulator call(s)", ended)
         except Exception:  # the relay must outlive a database or Redis outage
             log.exception("relay pass failed; trying again in %ss", interval)
         wake_at = time.monotonic() + interval

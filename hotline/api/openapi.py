@@ -51,9 +51,10 @@ def document() -> dict:
             "/api/v1/reports": {"post": {
                 "operationId": "createReport", "summary": "Report suspected human trafficking",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportIn"}}}},
-                "responses": {"201": _json("Case", "case opened"), "200": _json("Case", "the same idempotency key: the same case"),
+                "responses": {"201": _json("Case", "case opened"), "200": _json("Case", "the same idempotency key and body (a retry): the same case"),
                               "403": _error("this token may not report"), "413": _error("body too large"),
-                              "415": _error("not JSON"), "422": _error("invalid report"), **ERRORS}}},
+                              "415": _error("not JSON"), "422": _error("invalid report, or idempotency_key_reused: the key was used before "
+                                                            "with a different body (the first report stands)"), **ERRORS}}},
             "/api/v1/cases": {"get": {
                 "operationId": "listCases", "summary": "Cases this token may see, newest first",
                 "parameters": [

@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from casework.intake import app_report_arrived
+from casework.intake import IdempotencyKeyReused, app_report_arrived
 from hotline.db import enqueue_after_commit, transaction
 from models import Call, Case, utcnow
 from models.phones import mask
@@ -30,7 +30,7 @@ def openapi():
 @token_required("report")
 def create_report():
     _only_parameters()
-    report = _parse(ReportIn)
+    report, data = _parse(ReportIn)
     province, district = _where(report)
     token = g.api_token
     row = dict(token_id=token.id, idempotency_key=report.idempotency_key, reporter_type=report.reporter.type,
@@ -38,11 +38,14 @@ def create_report():
                callback_consent=report.callback_consent, language=report.language, description=report.description,
                latitude=report.location.latitude if report.location else None,
                longitude=report.location.longitude if report.location else None, received_at=utcnow())
-    with transaction() as session:
-        opened = app_report_arrived(session, row, source=SOURCE_OF_REPORTER[report.reporter.type], kind=report.kind,
-                                    urgency=report.urgency, province_code=province, district_code=district,
-                                    actor=f"token:{token.id}")
-        body = _case(opened.case)
+    try:
+        with transaction() as session:
+            opened = app_report_arrived(session, row, data, source=SOURCE_OF_REPORTER[report.reporter.type],
+                                        kind=report.kind, urgency=report.urgency, province_code=province,
+                                        district_code=district, actor=f"token:{token.id}")
+            body = _case(opened.case)
+    except IdempotencyKeyReused as reused:  # as Stripe answers: the first report stands, this one is refused
+        raise ApiError(422, "idempotency_key_reused", str(reused)) from None
     if not opened.new:  # the client retried: same case, nothing new
         return jsonify(body), 200
     enqueue_after_commit(opened.job_ids)
@@ -109,6 +112,7 @@ def show_call(call_sid: str):
 
 
 def _parse(model):
+    """The body validated as `model`, and the parsed JSON it came from."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the report as JSON (Content-Type: application/json)")
     try:
@@ -118,7 +122,7 @@ def _parse(model):
     if data is None:
         raise ApiError(400, "invalid_json", "the body is not valid JSON")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), data
     except ValidationError as error:
         fields = [{"field": ".".join(str(p) for p in e["loc"]) or "(body)", "problem": e["msg"]}
                   for e in error.errors(include_url=False, include_input=False, include_context=False)]

@@ -47,7 +47,7 @@ class Reporter(Strict):
 
 class ReportIn(Strict):
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
-                                 description="client-generated; the same key returns the same case")
+                                 description="client-generated; the same key and body returns the same case, another body is refused (422)")
     kind: Kind
     urgency: Urgency = "normal"
     description: str | None = Field(None, max_length=4000)

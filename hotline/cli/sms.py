@@ -1,6 +1,8 @@
 """`flask sms outbox` shows dry-run SMS; `flask sms simulate-reply` answers as a field team would."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -11,17 +13,18 @@ from models import Message
 from models.phones import mask
 
 sms = AppGroup("sms", help="SMS to and from field teams.")
+BANGKOK = ZoneInfo("Asia/Bangkok")  # as the console shows every time
 
 
 @sms.command("outbox")
 @click.option("--limit", default=20, show_default=True)
 def outbox(limit):
-    """The latest SMS sent or (with no Twilio credentials) written instead of sent."""
+    """The latest SMS sent or (with no Twilio credentials) written instead of sent; times in Bangkok time (+07)."""
     with current_app.extensions["sessions"]() as session:
         for m in session.scalars(select(Message).order_by(Message.id.desc()).limit(limit)):
             who = mask(m.to_number) if m.direction == "out" else mask(m.from_number)
             flag = " dry-run" if m.dry_run else ""
-            click.echo(f"{m.created_at:%Y-%m-%d %H:%M} {m.direction:>3} {who} [{m.status}{flag}] {m.body}")
+            click.echo(f"{m.created_at.astimezone(BANGKOK):%Y-%m-%d %H:%M %Z} {m.direction:>3} {who} [{m.status}{flag}] {m.body}")
 
 
 @sms.command("simulate-reply")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from helpers.console_support import Browser
@@ -10,8 +11,9 @@ from helpers.ladder import run_jobs
 from helpers.support import AUTH_TOKEN, OPERATOR
 from sqlalchemy import select
 
+from casework import training
 from hotline.console.simulator_line import new_call_sid
-from models import Call, CallEvent, Case, Escalation, Message, OutboxItem
+from models import Call, CallEvent, Case, Escalation, Message, OutboxItem, utcnow
 from models.calls import is_simulated_call_sid
 from models.reference import is_demo_number
 
@@ -241,7 +243,7 @@ def test_a_simulated_urgent_report_never_pages_a_field_team(ladder_env, users, d
     jobs.start_escalation(case_id)
     db.expire_all()
     case = db.scalars(select(Case)).one()
-    assert case.source == "training" and case.status == "new" and case.sla_due_at is None
+    assert case.source == "training" and case.status == "closed" and case.sla_due_at is None  # closed at hang-up
     assert db.scalars(select(Escalation)).all() == [] and db.scalars(select(Message)).all() == []
     assert redis.keys("hotline:simulator:*")  # the line's state lives in Redis when there is one
 
@@ -285,3 +287,39 @@ def test_call_and_case_pages_mark_a_simulated_call_as_training(trainer, db):
     call, case = the_call(db), db.scalars(select(Case)).one()
     assert "simulated call (training)" in trainer.browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
     assert "training: never escalated" in trainer.browser.get(f"/console/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_training_case_has_its_own_reference_series_and_closes_when_its_call_ends(trainer, db):
+    trainer.start("mobile")
+    trainer.press("1", "1", "1")  # someone is in danger now: the case opens at once
+    case = db.scalars(select(Case)).one()
+    assert re.fullmatch(r"TRAIN-\d{2}-\d{6}", case.reference) and case.status == "new"
+    trainer.do("completed")  # the operator answered; the trainer then hangs up
+    trainer.do("hang-up")
+    db.expire_all()
+    case = db.scalars(select(Case)).one()
+    assert (case.status, case.outcome, case.closed_at is not None) == ("closed", "no_action_needed", True)
+    assert case.transitions[-1].note == "training call ended"
+
+
+def test_training_calls_and_cases_carry_a_badge_in_the_lists(trainer, db, as_role):
+    trainer.start("mobile")
+    trainer.press("1", "1", "1")
+    supervisor = as_role("supervisor")
+    for page in ("/console/cases", "/console/calls"):
+        shown = supervisor.get(page).get_data(as_text=True)
+        assert shown.count('<span class="badge training">training</span>') == 1, page
+
+
+def test_an_abandoned_simulator_call_ends_after_its_idle_time_with_a_timeline_entry(trainer, db):
+    trainer.start("mobile")
+    trainer.press("1", "1", "1")  # then the tab is closed: no hang-up ever comes
+    assert training.end_abandoned_calls(db, 1800, utcnow() + timedelta(minutes=29)) == 0
+    assert training.end_abandoned_calls(db, 1800, utcnow() + timedelta(minutes=31)) == 1
+    db.expire_all()
+    call, case = the_call(db), db.scalars(select(Case)).one()
+    assert call.status == "canceled" and call.ended_at is not None
+    assert db.scalars(select(CallEvent.key).where(CallEvent.call_id == call.id, CallEvent.kind == "status")).all() == [
+        "status:canceled:abandoned"]
+    assert case.status == "closed" and case.outcome == "no_action_needed"
+    assert training.end_abandoned_calls(db, 1800, utcnow() + timedelta(minutes=62)) == 0  # once

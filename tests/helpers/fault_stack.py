@@ -125,7 +125,9 @@ class Stack:
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER, "OPERATOR_DIAL_TARGET": OPERATOR,
             "TWILIO_API_BASE_URL": twilio_url, "REDIS_URL": self.redis_url, "DATABASE_URL": database_url,
             "SPOOL_DIR": str(self.spool), "OUTBOX_SWEEP_AFTER": "2", "HOTLINE_INSTANCE_DIR": str(folder),
-            "PYTHONUNBUFFERED": "1", **settings,
+            "PYTHONUNBUFFERED": "1",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",  # production needs one; start_web sets the web's own
+            **settings,
         }
         self.public_url: str | None = None
 
