@@ -79,7 +79,7 @@ SMS_STATUSES = {
     "pending": N_("waiting to be sent"), "sending": N_("sending"), "accepted": N_("accepted"), "queued": N_("queued"),
     "scheduled": N_("scheduled"), "sent": N_("sent"), "delivered": N_("delivered"), "read": N_("read"),
     "undelivered": N_("not delivered"), "failed": N_("failed"), "acknowledged": N_("acknowledged"),
-    "cancelled": N_("cancelled"), "canceled": N_("cancelled"), "superseded": N_("no longer counts"),
+    "cancelled": N_("cancelled"), "canceled": N_("cancelled"), "superseded": N_("superseded"),
     "skipped": N_("skipped"), "receiving": N_("arriving"), "received": N_("received"), "twiml": N_("answered"),
     "dry-run": N_("dry run"),
 }
