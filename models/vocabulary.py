@@ -73,6 +73,17 @@ CALL_STATUSES = {
     "canceled": N_("cancelled"),
 }
 
+# An SMS's statuses: an escalation attempt's (models.cases.Escalation) and a message's (Twilio's, and "received",
+# "twiml" for the answer to a reply, "dry-run" for one written instead of sent), as the console shows them.
+SMS_STATUSES = {
+    "pending": N_("waiting to be sent"), "sending": N_("sending"), "accepted": N_("accepted"), "queued": N_("queued"),
+    "scheduled": N_("scheduled"), "sent": N_("sent"), "delivered": N_("delivered"), "read": N_("read"),
+    "undelivered": N_("not delivered"), "failed": N_("failed"), "acknowledged": N_("acknowledged"),
+    "cancelled": N_("cancelled"), "canceled": N_("cancelled"), "superseded": N_("superseded"),
+    "skipped": N_("skipped"), "receiving": N_("arriving"), "received": N_("received"), "twiml": N_("answered"),
+    "dry-run": N_("dry run"),
+}
+
 
 @dataclass(frozen=True)
 class Language:

@@ -92,10 +92,10 @@ def escalation_rows(case: Case) -> tuple[list[dict], list[Message]]:
 
 
 def actor_names(case: Case) -> dict[str, str]:
-    """`user:3` and `contact:7` in the history as the username and the contact's name; `system` stays."""
+    """`user:3` and `contact:7` in the history as the username and the contact's name; `system` in words."""
     users = {int(t.actor[5:]) for t in case.transitions if t.actor.startswith("user:") and t.actor[5:].isdigit()}
     contacts = {int(t.actor[8:]) for t in case.transitions if t.actor.startswith("contact:") and t.actor[8:].isdigit()}
-    names = {}
+    names = {"system": say("actor", "system")}
     if users:
         names.update({f"user:{i}": n for i, n in db().execute(select(User.id, User.username).where(User.id.in_(users)))})
     if contacts:

@@ -5,7 +5,7 @@ from flask import jsonify, render_template, request
 
 from . import bp
 from .access import STAFF, current_user
-from .words import say
+from .words import history_note, say
 
 # Only our own scripts, styles and media; no inline script, so a note can never run as code.
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -14,7 +14,7 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'sel
 
 @bp.app_context_processor
 def shared():
-    return {"say": say, "staff_roles": STAFF}
+    return {"say": say, "history_note": history_note, "staff_roles": STAFF}
 
 
 @bp.context_processor

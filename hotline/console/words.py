@@ -1,10 +1,17 @@
 """The hotline's words in Thai and English, for values the database keeps as codes: the vocabulary's
-(`models.vocabulary`), and the console's own (roles, call events, audit actions)."""
+(`models.vocabulary`), the console's own (roles, call events, audit actions, queues), and the notes the hotline
+itself writes in a case's history."""
 from __future__ import annotations
 
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models.vocabulary import CALL_STATUSES, CASE_STATUSES, KINDS, LANGUAGES, OUTCOMES, SOURCES, TOPICS, URGENCIES
+from models import CENTRAL
+from models.vocabulary import CALL_STATUSES, CASE_STATUSES, KINDS, LANGUAGES, OUTCOMES, SMS_STATUSES, SOURCES, TOPICS, URGENCIES
+
+from .i18n import province_label
 
 # The vocabulary's words, translated per user (their msgids are the vocabulary's `N_` words).
 KIND = {code: _l(kind.words) for code, kind in KINDS.items()}
@@ -15,10 +22,13 @@ LANGUAGE = {code: _l(language.words) for code, language in LANGUAGES.items()}
 URGENCY = {code: _l(words) for code, words in URGENCIES.items()}
 TOPIC = {code: _l(words) for code, words in TOPICS.items()}
 SOURCE = {code: _l(words) for code, words in SOURCES.items()}
+SMS_STATUS = {code: _l(words) for code, words in SMS_STATUSES.items()}
 ROLE = {"operator": _l("operator"), "supervisor": _l("supervisor"), "admin": _l("administrator"),
         "field_officer": _l("field officer")}
 EVENT = {"incoming": _l("call came in"), "status": _l("call status"), "ivr": _l("menu answer"),
          "recording": _l("voice message"), "dial": _l("operator line"), "fallback": _l("Twilio fallback")}
+ACTOR = {"system": _l("system")}  # the other actors are people: user:<id> and contact:<id>, shown by name
+QUEUE = {"urgent": _l("urgent"), "default": _l("general"), "sms": _l("SMS")}  # workers.queues
 AUDIT = {
     "login": _l("logged in"), "login_failed": _l("failed login"), "login_blocked": _l("login blocked (too many attempts)"),
     "logout": _l("logged out"), "reveal_number": _l("revealed a caller number"),
@@ -34,7 +44,7 @@ AUDIT = {
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
-          "audit": AUDIT}
+          "audit": AUDIT, "sms_status": SMS_STATUS, "actor": ACTOR, "queue": QUEUE}
 
 
 def say(table: str, code: str | None) -> str:
@@ -46,3 +56,28 @@ def say(table: str, code: str | None) -> str:
 
 def choices(table: str) -> list[tuple[str, str]]:
     return [(code, str(word)) for code, word in TABLES[table].items()]
+
+
+def _routed(code: str) -> str:
+    centre = _("central triage") if code == CENTRAL else _("the %(province)s centre", province=province_label(code))
+    return _("routed to %(centre)s", centre=centre)
+
+
+# The notes casework writes in a case's history (casework.intake, casework.ladder), in English, as the user's words.
+NOTES = [
+    (re.compile(r"routed to (\S+)"), lambda found: _routed(found[1])),
+    (re.compile(r"no centre loaded: unrouted"), lambda found: _("no centre loaded: not routed")),
+    (re.compile(r"level (\d+)"), lambda found: _("level %(n)s", n=found[1])),
+    (re.compile(r"ACK by SMS from level (\d+)"), lambda found: _("ACK by SMS from level %(n)s", n=found[1])),
+    (re.compile(r"simulated ACK \(dry run\) for level (\d+)"),
+     lambda found: _("simulated ACK (dry run) for level %(n)s", n=found[1])),
+]
+
+
+def history_note(note: str | None) -> str:
+    """A note of the hotline's own in the user's words; a person's note as they wrote it."""
+    for pattern, words in NOTES:
+        found = pattern.fullmatch(note or "")
+        if found:
+            return words(found)
+    return note or ""

@@ -94,9 +94,11 @@ def test_english_users_see_common_era_years_by_default(as_role, db):
 
 def test_every_code_the_hotline_stores_has_console_words():
     from casework.ivr.menu import MENU
+    from casework.replies import RANK
     from hotline.console import ivr_words, words
     from models.calls import STATUS_ORDER
     from models.vocabulary import CASE_STATUSES, KINDS, OUTCOMES, SOURCES
+    from workers.queues import ALL
 
     assert set(words.KIND) == set(KINDS)
     assert set(words.SOURCE) == set(SOURCES)
@@ -104,3 +106,7 @@ def test_every_code_the_hotline_stores_has_console_words():
     assert set(words.OUTCOME) == set(OUTCOMES)
     assert set(words.CALL_STATUS) == set(STATUS_ORDER)
     assert set(ivr_words.NODE) == set(MENU)
+    escalation = {"pending", "sending", "sent", "delivered", "undelivered", "failed", "acknowledged", "cancelled",
+                  "superseded"}  # models.cases.Escalation
+    assert set(RANK) | escalation | {"received", "twiml", "dry-run"} <= set(words.SMS_STATUS)
+    assert set(words.QUEUE) == set(ALL)

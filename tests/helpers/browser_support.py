@@ -10,6 +10,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 ARTIFACTS: Path = ROOT / "test-artifacts" / "browser"
+SCREENSHOTS: Path = ROOT / "test-artifacts" / "screenshots"  # every console page at each width (test_layout_browser)
 REQUIRE = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 TIMEOUT_MS = 15_000  # every wait in a browser test is bounded; the machine is shared, so be generous
 

@@ -1,5 +1,6 @@
-/* The console's only script: SLA clocks and call timers tick, and the dashboard asks for news.
-   Everything works without it; it just keeps the dashboard fresh without reloading the page. */
+/* The console's script: SLA clocks and call timers tick, the dashboard asks for news, the menu folds on a phone
+   and a table's cells learn their column's name (shown beside them when rows become cards, console.css).
+   Everything works without it: the dashboard is fresh on reload, the menu wraps, a card's cells go unnamed. */
 (function () {
   "use strict";
 
@@ -30,6 +31,32 @@
     } catch (e) { return new Date().toLocaleTimeString(); }
   }
 
+  function label(root) {  // each cell's column name, for the stacked rows of a narrow screen
+    root.querySelectorAll("table:not(.report)").forEach(function (table) {
+      var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        if (row.querySelector("[colspan]")) { return; }  // "nothing here", a note across the row
+        Array.prototype.forEach.call(row.cells, function (cell, i) {
+          if (names[i]) { cell.setAttribute("data-label", names[i]); }
+        });
+      });
+    });
+  }
+
+  function fold(header) {  // the menu behind its button on a narrow screen
+    var button = header && header.querySelector(".menu-toggle");
+    if (!button) { return; }
+    header.classList.add("folding");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      header.classList.toggle("unfolded", open);
+    });
+  }
+
   function poll(root) {
     var url = root.getAttribute("data-live-url"), every = 1000 * (+root.getAttribute("data-poll") || 10);
     var status = document.getElementById("live-status"), etag = null, delay = every;
@@ -55,7 +82,7 @@
         if (data) {
           Object.keys(data.sections).forEach(function (name) {
             var el = document.getElementById("live-" + name);
-            if (el) { el.innerHTML = data.sections[name]; }  // server-rendered and escaped
+            if (el) { el.innerHTML = data.sections[name]; label(el); }  // server-rendered and escaped
           });
           tick();
         }
@@ -73,6 +100,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    fold(document.querySelector("header.top"));
+    label(document);
     tick();
     window.setInterval(tick, 1000);
     var live = document.querySelector("[data-live-url]");
