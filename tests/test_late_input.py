@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from casework import ladder
 from casework.config import Config
+from casework.reassign import reassign
 from hotline import create_app
 from models import Case, Centre, Escalation, OutboxItem, utcnow
 
@@ -180,3 +181,18 @@ def test_a_closed_case_is_not_moved_by_a_late_postcode(ladder_env, db):
     case = the_case(db)
     assert (case.status, case.province_code, case.transitions[-1].note) == (
         "closed", None, "postcode keyed after the case opened: province 50; not changed: the case is closed")
+
+
+def test_a_case_a_person_moved_stays_where_they_put_it(ladder_env, db):
+    app, twilio, redis = ladder_env
+    begin(twilio, ["1", "3"])
+    completed(twilio)
+    run_jobs(redis)
+    case = the_case(db)
+    reassign(db, case, "10", "user:7", "the caller said Bangkok")  # still waiting, for the Bangkok centre
+    db.commit()
+    postcode(twilio)
+    case = the_case(db)
+    assert (case.status, case.province_code, case.ladder_run) == ("escalating", "10", 1)
+    assert case.transitions[-1].note == (
+        "postcode keyed after the case opened: province 50; not changed: a person has acted on the case")
