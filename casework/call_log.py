@@ -23,7 +23,7 @@ from models.new_calls import log_new_call
 from models.phones import read_caller
 from models.upsert import insert_ignore
 
-from . import training
+from . import late_input, training
 from .intake import case_for_call
 from .ivr import engine
 from .ivr.engine import Voice
@@ -89,10 +89,8 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     target = engine.resolve(move.to, call)
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
-    if new and (move.open_case or target == "goodbye" and call.topic == "trafficking"):
-        job_ids += case_for_call(session, call).job_ids
-    elif new and call.status in FINAL_STATUSES and call.topic == "trafficking":
-        job_ids += _late_press(session, call)
+    if new and call.topic == "trafficking":
+        job_ids += _report(session, call, move.sets, move.open_case or target == "goodbye" or call.status in FINAL_STATUSES)
     reference = _case_reference(session, call) if target == "goodbye" else None
     twiml = engine.render(target, call, step + 1, voice, attempt=move.attempt, notice=move.notice, reference=reference)
     return Outcome(twiml, job_ids)
@@ -183,13 +181,15 @@ def _new_call(dialect: str):
     return select(Call).from_statement(returning)
 
 
-def _late_press(session: Session, call: Call) -> list[str]:
-    """A key press that Twilio delivers after the call's final status (retried, out of order)
-    still counts: it may be what made the call a report, or it names the kind."""
-    opened = case_for_call(session, call)
-    if not opened.new and opened.case.category is None and call.category:
-        opened.case.category = call.category
-    return opened.job_ids
+def _report(session: Session, call: Call, said: dict, opens: bool) -> list[str]:
+    """The call's case opens when the menu, the goodbye or the call's end says so (a key press that Twilio
+    delivers after the final status may be what made the call a report); an answer given once it is open
+    reaches it late (`late_input`)."""
+    session.flush()
+    case = session.scalar(select(Case).where(Case.call_id == call.id).with_for_update())
+    if case is not None:
+        return late_input.reaches_case(session, case, said)
+    return case_for_call(session, call).job_ids if opens else []
 
 
 def _case_reference(session: Session, call: Call) -> str | None:

@@ -256,6 +256,25 @@ def begin_again(session: Session, config, case_id: int, run: int) -> Step:
     return step
 
 
+def hurry(session: Session, config, case_id: int, run: int, level: int) -> Step:
+    """A case made urgent at `level` of ladder run `run` (the job of `work.hurry_escalation`): not begun yet, it
+    begins now, from the urgent queue; else that level, begun with the normal window, gets the urgent one counted
+    from when it began (at once if that has passed). A later level or run has the urgent window of its own."""
+    case = _locked(session, case_id)
+    step = Step()
+    if case.ladder_run == run and case.level == level and case.waiting and case.urgency == "urgent":
+        if level == 0:
+            step = _step(session, config, case, start_level(session, config, case, 1), True)
+        elif case.sla_due_at is not None:
+            began = case.sla_due_at - timedelta(seconds=config.ESCALATION_ACK_WINDOW_NORMAL)
+            due = max(began + timedelta(seconds=window(config, case)), utcnow())
+            if due < case.sla_due_at:
+                case.sla_due_at = due
+                step = Step(check=work.hurried_check(case.id, level, run), due=due)
+    work.mark_done(session, work.hurry_escalation(case_id, run, level).job_id)
+    return step
+
+
 def check(session: Session, config, case_id: int, level: int, run: int = 0) -> Step:
     """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile (or the case moved)."""
     case = _locked(session, case_id)

@@ -41,6 +41,12 @@ def restart_escalation(case_id: int, run: int, urgency: str | None) -> Work:
     return Work("restart_escalation", (case_id, run), f"case-restart-{case_id}-{run}", priority(urgency))
 
 
+def hurry_escalation(case_id: int, run: int, level: int) -> Work:
+    """A case made urgent after it opened (the danger key reached the service late), while at `level` of its
+    ladder run `run`: that level gets the urgent window, once per case."""
+    return Work("hurry_escalation", (case_id, run, level), f"case-urgent-{case_id}", URGENT)
+
+
 def send_escalation(escalation_id: int) -> Work:
     return Work("send_escalation", (escalation_id,), f"sms-{escalation_id}", SMS)
 
@@ -50,6 +56,13 @@ def check_acknowledged(case_id: int, level: int, run: int = 0) -> Work:
     A moved case's ladder is a new run with checks of its own: the old run's checks find it gone."""
     return Work("check_acknowledged", (case_id, level, run) if run else (case_id, level),
                 f"esc-{case_id}-{level}" + (f"-r{run}" if run else ""), URGENT if level > 1 else DEFAULT)
+
+
+def hurried_check(case_id: int, level: int, run: int = 0) -> Work:
+    """The SLA check at the end of a level's window shortened to the urgent one; the normal window's check stays
+    scheduled (RQ cannot move it) and then finds the level passed."""
+    check = check_acknowledged(case_id, level, run)
+    return Work(check.job, check.args, f"{check.job_id}-urgent", URGENT)
 
 
 def run_retention(day: str) -> Work:

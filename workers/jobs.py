@@ -36,6 +36,11 @@ def restart_escalation(case_id: int, run: int) -> None:
     step_in(runtime.current(), ladder.begin_again, case_id, run)
 
 
+def hurry_escalation(case_id: int, run: int, level: int) -> None:
+    """A case made urgent after it opened: its ladder begins now, or its level gets the urgent window."""
+    step_in(runtime.current(), ladder.hurry, case_id, run, level)
+
+
 def check_acknowledged(case_id: int, level: int, run: int = 0) -> None:
     """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile (or the case moved)."""
     step_in(runtime.current(), ladder.check, case_id, level, run)
@@ -70,8 +75,8 @@ def _day(text: str | None):
 
 
 JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_escalation,
-        "check_acknowledged": check_acknowledged, "send_escalation": send_escalation, "run_retention": run_retention,
-        "recount_reports": recount_reports}
+        "hurry_escalation": hurry_escalation, "check_acknowledged": check_acknowledged,
+        "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports}
 
 
 def step_in(context: Context, step_function, *args) -> None:

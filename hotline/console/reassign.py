@@ -1,8 +1,7 @@
-"""Reassign a case to another province, hence centre: the old centre's ladder stops, the new one's starts at level 1.
-
-One transaction writes the move (a case transition naming the new centre, and an audit entry) and the
-outbox item that restarts the ladder; it is enqueued after commit like every other job, and the relay
-sweeps it up if Redis was away. A closed case cannot move.
+"""The console's "move the case to another province": the form, its errors and the audit entry around the
+rule (`casework.reassign`): one transaction writes the move, the audit entry and the outbox item that restarts
+the ladder; it is enqueued after commit like every other job, and the relay sweeps it up if Redis was away.
+A closed case cannot move.
 """
 from __future__ import annotations
 
@@ -10,10 +9,9 @@ from flask import flash, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from casework import ladder
+from casework.reassign import reassign
 from hotline.db import enqueue_after_commit
 from models.places import province_name
-from models.reference import route
 
 from . import bp
 from .access import current_user, db, requires
@@ -39,18 +37,14 @@ def reassign_case(case_id: int):
     if form.errors or form.form_errors:
         return render_case(case, 400, reassign_form=form)
     database = db()
-    old_province, old_centre = case.province_code, case.centre
     try:
-        centre = route(database, province)
+        moved = reassign(database, case, province, f"user:{user.id}", (form.note.data or "").strip() or None)
     except LookupError:
         form.form_errors.append(_("No centres are loaded: run flask centres load."))
         return render_case(case, 400, reassign_form=form)
-    moved = f"{old_province or '-'} -> {province}; centre {old_centre.code if old_centre else '-'} -> {centre.code}"
-    case.reassign(province, centre, f"user:{user.id}", (form.note.data or "").strip() or None)
-    job_ids = ladder.restart(database, case)
-    record(database, "reassign_case", user, target=f"case:{case.reference}", reason=moved)
+    record(database, "reassign_case", user, target=f"case:{case.reference}", reason=moved.change)
     database.commit()
-    enqueue_after_commit(job_ids)
+    enqueue_after_commit(moved.job_ids)
     flash(_("The case now belongs to %(province)s; its team will be alerted.",
             province=province_name(province, str(get_locale())) or province), "success")
     return redirect(url_for("console.case", case_id=case.id, _anchor="escalation"))

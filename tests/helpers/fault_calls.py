@@ -155,20 +155,25 @@ class Twilio:
 
     def twice_at_once(self, hook: Webhook) -> tuple[Answer, Answer]:
         """The same webhook from two connections at the same moment (a retry racing the original)."""
-        start = threading.Barrier(2)
+        first, second = self.at_once(hook, hook)
+        return first, second
+
+    def at_once(self, *hooks: Webhook) -> list[Answer]:
+        """Webhooks from connections of their own at the same moment (a key press racing the final status)."""
+        start = threading.Barrier(len(hooks))
         results: list[Answer] = []
 
-        def send():
+        def send(hook):
             start.wait(5)
             results.append(self.post(hook))
 
-        threads = [threading.Thread(target=send) for _ in range(2)]
+        threads = [threading.Thread(target=send, args=(hook,)) for hook in hooks]
         for t in threads:
             t.start()
         for t in threads:
             t.join(60)
-        assert len(results) == 2, f"a concurrent duplicate of {hook.path} for {hook.params['CallSid']} got no answer"
-        return results[0], results[1]
+        assert len(results) == len(hooks), f"a concurrent {hooks[0].path} for {hooks[0].params['CallSid']} got no answer"
+        return results
 
     def bad_answers(self) -> list[str]:
         problems = []
