@@ -67,8 +67,16 @@ class CallDetailsForm(FlaskForm):
         self.urgency.choices = choices("urgency")
 
 
-class CallFilters(Form):
-    """The calls list's filters: a GET form, so no CSRF token."""
+class Filters(Form):
+    """A list's filters, a GET form (no CSRF token): a filter the URL leaves out means "any", so only the
+    submitted ones are checked and a first visit shows no error."""
+
+    def validate(self, extra_validators=None) -> bool:
+        return all([field.validate(self) for field in self if field.raw_data])
+
+
+class CallFilters(Filters):
+    """The calls list's filters."""
 
     date_from = Day(_l("From"), validators=[Optional()])
     date_to = Day(_l("To"), validators=[Optional()])
@@ -96,8 +104,8 @@ class CallFilters(Form):
         return out
 
 
-class CaseFilters(Form):
-    """The cases list's filters (a GET form, no CSRF token); the CSV export takes the same ones."""
+class CaseFilters(Filters):
+    """The cases list's filters; the CSV export takes the same ones."""
 
     status = Select(_l("Status"))
     province = Select(_l("Province"))
