@@ -51,6 +51,11 @@ def centre_name(centre: Centre) -> str:
     return centre.name_th if str(get_locale()) == "th" else centre.name_en
 
 
+def search_words() -> str:
+    """What a search form's `?q=` asks for, trimmed."""
+    return request.args.get("q", "").strip()[:100]
+
+
 def found(centre: Centre, query: str) -> bool:
     """The search matches part of the code, or of the centre's or its province's name in Thai or English."""
     names = (centre.code, centre.name_th, centre.name_en, province_name(centre.province_code, "th"),
@@ -65,7 +70,7 @@ def centres():
     counts = {(centre_id, level): n for centre_id, level, n in db().execute(
         select(Contact.centre_id, Contact.level, func.count()).where(reachable).group_by(Contact.centre_id, Contact.level))}
     rows = db().scalars(_mine(select(Centre)).order_by(Centre.code != CENTRAL, Centre.code)).all()
-    query = request.args.get("q", "").strip()[:100]
+    query = search_words()
     shown = [c for c in rows if found(c, query)] if query else rows
     return render_template("console/centres.html", centres=[
         (c, {level: counts.get((c.id, level), 0) for level in (1, 2, 3)}) for c in shown], name=centre_name,

@@ -16,7 +16,7 @@ REQUIRED = _l("Please fill in this field.")
 
 def listed(form, field) -> None:
     """A select's value must be one of its choices (in our words: WTForms has no Thai)."""
-    if field.data not in {value for value, _label in field.choices}:
+    if field.data not in {choice.value for choice in field.iter_choices()}:
         raise ValidationError(_l("Choose one of the options."))
 
 
@@ -150,9 +150,13 @@ class SmsReplyForm(FlaskForm):
     body = StringField(_l("Text"), validators=[
         DataRequired(REQUIRED), Length(max=160, message=_l("An SMS may be at most 160 characters."))])
 
-    def __init__(self, *args, contacts: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, contacts: list = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.contact.choices = [("", _l("choose a contact"))] + list(contacts)
+        self.offer(contacts)
+
+    def offer(self, contacts: list) -> None:
+        """The picker: its prompt, then the contacts (tuples, or SelectChoice with the centre as optgroup)."""
+        self.contact.choices = [("", _l("choose a contact")), *contacts]
 
 
 class ContactForm(FlaskForm):
