@@ -134,7 +134,7 @@ class TransitionForm(FlaskForm):
 
     status = Select(_l("New status"))
     outcome = Select(_l("Outcome (to close the case)"), default="")
-    note = TextAreaField(_l("Why (optional)"), validators=[
+    note = TextAreaField(_l("Why (optional)"), id="transition-note", validators=[
         Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
 
     def __init__(self, *args, **kwargs):
@@ -199,7 +199,7 @@ class ReassignForm(FlaskForm):
     """Move a case to another province (hence centre); the SMS ladder starts again there."""
 
     province = Select(_l("Move to province"))
-    note = TextAreaField(_l("Why (optional)"), validators=[
+    note = TextAreaField(_l("Why (optional)"), id="reassign-note", validators=[
         Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
 
     def __init__(self, *args, **kwargs):
