@@ -175,6 +175,20 @@ def test_when_no_operator_answers_the_caller_leaves_a_message(phone, db, result)
     assert heard.count(read_back(call.reference, "en")) == 2  # no case for other help: the call's own number
 
 
+@pytest.mark.parametrize("language", list(LANGUAGE_KEYS))
+def test_other_help_reads_back_a_call_number_never_a_case_reference(phone, db, language):
+    other = spoken(phone.call(Caller([LANGUAGE_KEYS[language], "2"], message_seconds=5, operator="busy")))
+    report = spoken(phone.call(Caller([LANGUAGE_KEYS[language], "1", "2", "1"], postcode="50200")))
+    for key in ("call_number", "call_number_again"):
+        assert prompts.text(key, language) in other and prompts.text(key, language) not in report
+    for key in ("reference", "reference_again"):
+        assert prompts.text(key, language) in report and prompts.text(key, language) not in other
+    for spoken_language in prompts.SPOKEN:  # each language the IVR speaks names the two numbers apart
+        words = {key: prompts.text(key, spoken_language) for key in
+                 ("call_number", "call_number_again", "reference", "reference_again")}
+        assert len(set(words.values())) == 4
+
+
 def test_an_operator_queue_target_uses_enqueue(app, phone, db):
     app.config["HOTLINE"].OPERATOR_DIAL_TARGET = "queue:trafficking"
     transcript = phone.call(Caller(["1", "2"]))

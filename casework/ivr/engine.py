@@ -159,7 +159,7 @@ def render(name: str, call, step: int, voice: Voice, attempt: int = 1, notice: s
                 _speak(gather, "choose_language", code, voice)
         elif node.kind == "goodbye":
             for key in node.prompts:
-                _speak(gather, key, language, voice)
+                _speak(gather, key if reference else prompts.WITHOUT_A_CASE.get(key, key), language, voice)
                 if key.startswith("reference"):
                     _read_digits(gather, reference or call.reference, language, voice)
         else:

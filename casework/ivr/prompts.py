@@ -78,13 +78,23 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ขออภัย ไม่ได้ยินการกดปุ่ม",
         "en": "Sorry, we did not hear a choice.",
     },
+    # A case's reference and, with no case (other help), the call's own number: never named alike, so a caller
+    # does not quote a call number as a case.
     "reference": {
-        "th": "ขอบคุณที่แจ้งเหตุ หมายเลขอ้างอิงของคุณคือ",
-        "en": "Thank you for your report. Your reference number is",
+        "th": "ขอบคุณที่แจ้งเหตุ หมายเลขอ้างอิงเรื่องของคุณคือ",
+        "en": "Thank you for your report. Your case reference is",
     },
     "reference_again": {
-        "th": "ขอทวนอีกครั้ง",
-        "en": "Again, your reference number is",
+        "th": "ขอทวนหมายเลขอ้างอิงเรื่องของคุณอีกครั้ง",
+        "en": "Again, your case reference is",
+    },
+    "call_number": {
+        "th": "ขอบคุณที่โทรมา หมายเลขการโทรของคุณคือ",
+        "en": "Thank you for calling. Your call number is",
+    },
+    "call_number_again": {
+        "th": "ขอทวนหมายเลขการโทรของคุณอีกครั้ง",
+        "en": "Again, your call number is",
     },
     "operator_offer": {
         "th": "หากต้องการคุยกับเจ้าหน้าที่ตอนนี้ กด 0",
@@ -113,6 +123,9 @@ DIGITS = {
     "th": ["ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า"],
     "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
 }
+
+
+WITHOUT_A_CASE = {"reference": "call_number", "reference_again": "call_number_again"}
 
 
 def text(key: str, language: str) -> str:

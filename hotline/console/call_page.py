@@ -16,6 +16,7 @@ from .access import EVERYONE, STAFF, current_user, db, requires, scoped_calls, v
 from .audit import record
 from .forms import CallDetailsForm, NoteForm, RevealForm
 from .ivr_words import NODE, describe_path
+from .recording import why_not_here
 from .words import say
 
 EARLIER_LIMIT = 20
@@ -78,6 +79,7 @@ def render_call(call: Call, status: int = 200, revealed: str | None = None, **fo
         events=[(event, event_detail(event)) for event in call.events], earlier=earlier_calls(call), notes=notes(call), staff=user.role in STAFF,
         revealed=revealed, reveal_form=forms.get("reveal_form") or RevealForm(),
         note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),
+        recording_unavailable=why_not_here(),
     )
     return make_response(render_template("console/call.html", **context), status)
 

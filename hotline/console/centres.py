@@ -9,7 +9,7 @@ deactivated or taken off duty can no longer acknowledge what it was texted; each
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from casework import ladder
 from hotline.db import enqueue_after_commit
 from models import CENTRAL, Centre, Contact, utcnow
+from models.places import province_name
 
 from . import bp
 from .access import EVERYONE, current_user, db, requires
@@ -50,6 +51,18 @@ def centre_name(centre: Centre) -> str:
     return centre.name_th if str(get_locale()) == "th" else centre.name_en
 
 
+def search_words() -> str:
+    """What a search form's `?q=` asks for, trimmed."""
+    return request.args.get("q", "").strip()[:100]
+
+
+def found(centre: Centre, query: str) -> bool:
+    """The search matches part of the code, or of the centre's or its province's name in Thai or English."""
+    names = (centre.code, centre.name_th, centre.name_en, province_name(centre.province_code, "th"),
+             province_name(centre.province_code, "en"))
+    return any(query.casefold() in name.casefold() for name in names if name)
+
+
 @bp.get("/centres")
 @requires(*EVERYONE)
 def centres():
@@ -57,8 +70,11 @@ def centres():
     counts = {(centre_id, level): n for centre_id, level, n in db().execute(
         select(Contact.centre_id, Contact.level, func.count()).where(reachable).group_by(Contact.centre_id, Contact.level))}
     rows = db().scalars(_mine(select(Centre)).order_by(Centre.code != CENTRAL, Centre.code)).all()
+    query = search_words()
+    shown = [c for c in rows if found(c, query)] if query else rows
     return render_template("console/centres.html", centres=[
-        (c, {level: counts.get((c.id, level), 0) for level in (1, 2, 3)}) for c in rows], name=centre_name)
+        (c, {level: counts.get((c.id, level), 0) for level in (1, 2, 3)}) for c in shown], name=centre_name,
+        query=query, total=len(rows))
 
 
 def render_centre(centre: Centre, status: int = 200, form: ContactForm | None = None):

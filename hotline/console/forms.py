@@ -16,7 +16,7 @@ REQUIRED = _l("Please fill in this field.")
 
 def listed(form, field) -> None:
     """A select's value must be one of its choices (in our words: WTForms has no Thai)."""
-    if field.data not in {value for value, _label in field.choices}:
+    if field.data not in {choice.value for choice in field.iter_choices()}:
         raise ValidationError(_l("Choose one of the options."))
 
 
@@ -67,8 +67,16 @@ class CallDetailsForm(FlaskForm):
         self.urgency.choices = choices("urgency")
 
 
-class CallFilters(Form):
-    """The calls list's filters: a GET form, so no CSRF token."""
+class Filters(Form):
+    """A list's filters, a GET form (no CSRF token): a filter the URL leaves out means "any", so only the
+    submitted ones are checked and a first visit shows no error."""
+
+    def validate(self, extra_validators=None) -> bool:
+        return all([field.validate(self) for field in self if field.raw_data])
+
+
+class CallFilters(Filters):
+    """The calls list's filters."""
 
     date_from = Day(_l("From"), validators=[Optional()])
     date_to = Day(_l("To"), validators=[Optional()])
@@ -96,8 +104,8 @@ class CallFilters(Form):
         return out
 
 
-class CaseFilters(Form):
-    """The cases list's filters (a GET form, no CSRF token); the CSV export takes the same ones."""
+class CaseFilters(Filters):
+    """The cases list's filters; the CSV export takes the same ones."""
 
     status = Select(_l("Status"))
     province = Select(_l("Province"))
@@ -126,7 +134,7 @@ class TransitionForm(FlaskForm):
 
     status = Select(_l("New status"))
     outcome = Select(_l("Outcome (to close the case)"), default="")
-    note = TextAreaField(_l("Why (optional)"), validators=[
+    note = TextAreaField(_l("Why (optional)"), id="transition-note", validators=[
         Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
 
     def __init__(self, *args, **kwargs):
@@ -142,9 +150,13 @@ class SmsReplyForm(FlaskForm):
     body = StringField(_l("Text"), validators=[
         DataRequired(REQUIRED), Length(max=160, message=_l("An SMS may be at most 160 characters."))])
 
-    def __init__(self, *args, contacts: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, contacts: list = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.contact.choices = [("", _l("choose a contact"))] + list(contacts)
+        self.offer(contacts)
+
+    def offer(self, contacts: list) -> None:
+        """The picker: its prompt, then the contacts (tuples, or SelectChoice with the centre as optgroup)."""
+        self.contact.choices = [("", _l("choose a contact")), *contacts]
 
 
 class ContactForm(FlaskForm):
@@ -187,7 +199,7 @@ class ReassignForm(FlaskForm):
     """Move a case to another province (hence centre); the SMS ladder starts again there."""
 
     province = Select(_l("Move to province"))
-    note = TextAreaField(_l("Why (optional)"), validators=[
+    note = TextAreaField(_l("Why (optional)"), id="reassign-note", validators=[
         Optional(), Length(max=1000, message=_l("Write at most 1,000 characters."))])
 
     def __init__(self, *args, **kwargs):

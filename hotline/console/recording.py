@@ -2,6 +2,8 @@
 
 A stream holds a thread of the console's pool while Twilio sends the media, so each process lets at most
 RECORDING_STREAMS of them run at once; one more is a 503 with Retry-After, never a wait behind the slow ones.
+When it cannot be played, the answer says why (a page, or JSON to a client that asks for it): a run without
+Twilio credentials can never fetch it (404); Twilio down is a 503 to retry; Twilio refusing us is a 502.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import threading
 from urllib.parse import urlsplit
 
 import requests
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from . import bp
 from .access import EVERYONE, current_user, db, requires, visible_call
@@ -21,6 +24,12 @@ CHUNK = 64 * 1024
 PASSED_ON = ("Content-Length", "Content-Range", "Accept-Ranges")
 CONNECT_TIMEOUT = 3.05  # seconds; RECORDING_FETCH_TIMEOUT is the wait for each read
 BUSY = "Too many voice messages are playing right now; try again in a moment.\n"
+WHY_NOT = {
+    "no_twilio_credentials": (404, _l("Recordings are kept by Twilio; this run has no Twilio credentials, so it "
+                                      "cannot play them.")),
+    "twilio_unavailable": (503, _l("Twilio, which keeps the recordings, did not answer. Try again in a minute.")),
+    "twilio_refused": (502, _l("Twilio refused to give this recording: check the service's Twilio credentials.")),
+}
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +54,22 @@ def media_url(url: str, base_url: str | None = None) -> str:
     return base_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def why_not_here() -> str | None:
+    """Why this run can never play a voice message, in the console's words (None: it can try)."""
+    return str(WHY_NOT["no_twilio_credentials"][1]) if current_app.config["HOTLINE"].sms_dry_run else None
+
+
+def unavailable(reason: str) -> Response:
+    status, message = WHY_NOT[reason]
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        response = make_response(jsonify(error=reason, message=str(message)), status)
+    else:
+        response = make_response(render_template("console/error.html", code=status, message=message), status)
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
 def _first_request() -> bool:
     """A player asks again for every seek: audit the start of listening, not each range."""
     wanted = request.headers.get("Range", "")
@@ -59,7 +84,7 @@ def recording(call_id: int):
     if not call.recording_url or not twilio_url(call.recording_url):
         abort(404)
     if config.sms_dry_run:  # no real Twilio credentials (development): nothing can fetch it
-        abort(503)
+        return unavailable("no_twilio_credentials")
     slot = _Slot.take(current_app.extensions["recording_slots"])
     if slot is None:
         log.info("recording of call %s refused: %s streams already running", call.id, config.RECORDING_STREAMS)
@@ -83,11 +108,13 @@ def _stream(call, user, config, slot: _Slot) -> Response:
                                 stream=True, timeout=(CONNECT_TIMEOUT, config.RECORDING_FETCH_TIMEOUT))
     except requests.RequestException as error:
         log.warning("recording of call %s not fetched: %s", call.id, type(error).__name__)
-        abort(502)
+        abort(unavailable("twilio_unavailable"))
     if upstream.status_code not in (200, 206):
         log.warning("Twilio answered %s for the recording of call %s", upstream.status_code, call.id)
         upstream.close()
-        abort(404 if upstream.status_code == 404 else 502)
+        if upstream.status_code == 404:
+            abort(404)
+        abort(unavailable("twilio_unavailable" if upstream.status_code >= 500 else "twilio_refused"))
     kind = upstream.headers.get("Content-Type", "")
     passed = {name: upstream.headers[name] for name in PASSED_ON if name in upstream.headers}
     body = _Body(upstream, slot)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from casework import replies
-from models import Case, Contact, Message
+from models import CENTRAL, Case, Centre, Contact, Message
 
 from . import bp
 from .access import current_user, db, requires
 from .audit import record
+from .centres import centre_name, found, search_words
 from .forms import SmsReplyForm
 from .masking import mask_number
 
@@ -27,18 +29,26 @@ def dry_run() -> bool:
     return current_app.config["HOTLINE"].sms_dry_run
 
 
-def contact_choices() -> list[tuple[str, str]]:
-    contacts = db().scalars(select(Contact).where(Contact.active.is_(True)).order_by(Contact.centre_id, Contact.level,
-                                                                                     Contact.id)).all()
-    return [(str(c.id), f"{c.name} · {c.role} · L{c.level} · {mask_number(c.phone)}") for c in contacts]
+def contact_choices(query: str = "") -> list[SelectChoice]:
+    """Every active contact, grouped by centre (central first, as on the centres page); a search keeps the
+    centres, or the contacts by name, that match it."""
+    rows = db().execute(select(Contact, Centre).join(Centre, Centre.id == Contact.centre_id)
+                        .where(Contact.active.is_(True))
+                        .order_by(Centre.code != CENTRAL, Centre.code, Contact.level, Contact.id)).all()
+    return [SelectChoice(str(c.id), f"{c.name} · {c.role} · L{c.level} · {mask_number(c.phone)}",
+                         optgroup=centre_name(centre))
+            for c, centre in rows if not query or found(centre, query) or query.casefold() in c.name.casefold()]
 
 
 def render_sms(form: SmsReplyForm | None = None, answer: dict | None = None, status: int = 200):
     rows = db().execute(select(Message, Case.reference).outerjoin(Case, Case.id == Message.case_id)
                         .order_by(Message.id.desc()).limit(LATEST)).all()
-    form = (form or SmsReplyForm(contacts=contact_choices())) if dry_run() else None
-    return make_response(render_template("console/sms.html", messages=rows, form=form, answer=answer,
-                                         mask=mask_number), status)
+    query = search_words()
+    if dry_run():
+        form = form or SmsReplyForm()
+        form.offer(contact_choices(query))
+    return make_response(render_template("console/sms.html", messages=rows, form=form if dry_run() else None,
+                                         answer=answer, query=query, mask=mask_number), status)
 
 
 @bp.get("/sms")

@@ -210,6 +210,13 @@ def test_a_recording_url_that_is_not_twilios_is_never_fetched(config, db, monkey
     app.extensions["engine"].dispose()
 
 
-def test_without_twilio_credentials_a_recording_cannot_play(as_role, db):
+def test_without_twilio_credentials_the_page_says_why_a_recording_cannot_play(as_role, db):
     call = add_call(db, recording_sid="RE1", recording_url=RECORDING)
-    assert as_role("operator").get(f"/console/calls/{call.id}/recording").status_code == 503
+    browser = as_role("operator")
+    why = "Recordings are kept by Twilio; this run has no Twilio credentials, so it cannot play them."
+    page = browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
+    assert why in page and "<audio" not in page  # no player that can only fail
+    response = browser.get(f"/console/calls/{call.id}/recording")
+    assert response.status_code == 404 and why in response.get_data(as_text=True)  # not a 503: never later either
+    response = browser.get(f"/console/calls/{call.id}/recording", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.json == {"error": "no_twilio_credentials", "message": why}

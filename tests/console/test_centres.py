@@ -165,3 +165,21 @@ def test_a_csv_reload_keeps_what_the_console_changed_unless_told_to_overwrite(ap
     assert state["+66800500011"] == (True, True) and state["+66800500021"] == (True, True)
     assert state["+66899990000"][1] is False and state["+66899990001"][1] is False
     assert all(c.console_edited_at is None for c in contacts_of(db) if c.active)
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("", {"Chiang Mai centre", "Bangkok centre", "ATP Division"}),
+    ("chiang", {"Chiang Mai centre"}),  # the centre's or the province's English name, any case
+    ("เชียงใหม่", {"Chiang Mai centre"}),  # the province's Thai name
+    ("10", {"Bangkok centre"}),  # the province code
+    ("กองต่อต้าน", {"ATP Division"}),  # the centre's Thai name
+    ("  กรุงเทพ ", {"Bangkok centre"}),  # part of a name, spaces around it ignored
+    ("nowhere", set()),
+])
+def test_the_centres_list_is_searched_by_province_code_or_centre(as_role, db, query, found):
+    add_centre(db, "50", "Chiang Mai centre")
+    add_centre(db, "10", "Bangkok centre")
+    page = as_role("operator").get("/console/centres", query_string={"q": query}).get_data(as_text=True)
+    shown = {name for name in ("Chiang Mai centre", "Bangkok centre", "ATP Division") if f">{name}</a>" in page}
+    assert shown == found
+    assert 'name="q"' in page and ("No centre matches." in page) == (not found)

@@ -99,7 +99,7 @@ def test_upstream_errors_give_the_slot_back(make_app, fake, db):
                     recording_url="https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "3" * 32)
     call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
     browser = logged_in(app)
-    for status, answer in ((404, 404), (500, 502), (404, 404)):
+    for status, answer in ((404, 404), (500, 503), (401, 502), (404, 404)):
         fake.status = status
         assert browser.get(f"/console/calls/{gone.id}/recording").status_code == answer
     fake.status = None
@@ -107,7 +107,22 @@ def test_upstream_errors_give_the_slot_back(make_app, fake, db):
     unreachable = make_app(RECORDING_STREAMS=1, TWILIO_API_BASE_URL="http://127.0.0.1:9")
     browser = logged_in(unreachable)
     for _ in range(2):
-        assert browser.get(f"/console/calls/{call.id}/recording").status_code == 502
+        assert browser.get(f"/console/calls/{call.id}/recording").status_code == 503
+
+
+def test_twilio_down_is_a_503_that_says_so_and_when_to_try_again(make_app, fake, db):
+    app = make_app()
+    add_user(db, "operator", "operator")
+    call = add_call(db, recording_sid="RE" + "2" * 32, recording_url=RECORDING)
+    browser = logged_in(app)
+    fake.status = 500
+    response = browser.get(f"/console/calls/{call.id}/recording")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "Twilio, which keeps the recordings, did not answer. Try again in a minute." in response.get_data(as_text=True)
+    response = browser.get(f"/console/calls/{call.id}/recording", headers={"Accept": "application/json"})
+    assert response.status_code == 503 and response.json["error"] == "twilio_unavailable"
+    page = browser.get(f"/console/calls/{call.id}").get_data(as_text=True)
+    assert "<audio" in page and "no Twilio credentials" not in page  # with credentials the player is there
 
 
 def test_a_player_that_stops_reading_midway_gives_its_slot_back(make_app, fake, db):

@@ -269,3 +269,11 @@ def test_a_report_table_csv_is_streamed_too(as_role, seeded):
     assert response.is_streamed and "Content-Length" not in response.headers
     assert b"".join(response.response).decode("utf-8").startswith("\ufeffprovince_code,province,2026-11-02,")
     response.close()
+
+
+def test_each_hexagon_is_named_on_hover_and_labelled_with_its_code(as_role, seeded):
+    page = _page(as_role("supervisor"))
+    tiles = re.findall(r'<g class="tile[^"]*" data-province="(\d\d)"[^>]*>\s*<title>([^<]+)</title>\s*<polygon[^>]*/>\s*'
+                       r'<text class="code"[^>]*>(\d\d)</text>', page)
+    assert len(tiles) == 77 and all(code == label for code, _title, label in tiles)
+    assert ("83", "Phuket: 0 cases", "83") in tiles

@@ -103,7 +103,7 @@ def test_a_non_urgent_report_in_english_walks_postcode_consent_message_and_goodb
     case = db.scalars(select(Case)).one()
     digits = " ".join(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][int(d)]
                       for d in case.reference.removeprefix("1300-") if d.isdigit())
-    assert "Your reference number is" in heard and digits in heard and "press 0" in heard
+    assert "Your case reference is" in heard and digits in heard and "press 0" in heard
     path = trainer.text("sim-path")
     assert "Forced labour" in path and "50200" in path and "Call back on this number — 1: yes" in path
     assert "Voice message — left a message" in path
@@ -141,7 +141,7 @@ def test_a_withheld_caller_skips_the_callback_question_and_hash_skips_the_postco
     assert "Postcode — none given" in trainer.text("sim-path")
     assert "Other" in trainer.text("sim-path")
     trainer.do("silence")
-    assert "Your reference number is" in trainer.text("sim-heard")
+    assert "Your case reference is" in trainer.text("sim-heard")
     call = the_call(db)
     assert call.caller_withheld and call.from_e164 is None and call.category == "other"
 
@@ -154,7 +154,7 @@ def test_no_operator_free_takes_a_message_and_the_other_help_branch(trainer):
     assert "no operator is free" in trainer.text("sim-heard") and "recording a voice message" in trainer.text("sim-step")
     assert "Operator — not reached (busy)" in trainer.text("sim-path")
     trainer.press("#")  # the caller speaks, then presses hash
-    assert "Your reference number is" in trainer.text("sim-heard")
+    assert "Your call number is" in trainer.text("sim-heard")  # other help opens no case
     trainer.press("0")  # and still asks for a person
     assert "connecting to an operator" in trainer.text("sim-step")
     trainer.do("no-answer")

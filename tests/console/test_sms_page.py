@@ -3,9 +3,10 @@ acknowledges a case in the supervisor's name, audited."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from helpers.console_support import Browser
-from helpers.ladder import DUTY_1, report, run_jobs
+from helpers.ladder import DUTY_1, report, run_jobs, seed_centres
 from sqlalchemy import select
 
 from models import AuditEntry, Case, Contact, Message, User
@@ -77,3 +78,31 @@ def test_a_reply_needs_a_contact_and_a_text(as_role, db):
     page = response.get_data(as_text=True)
     assert "Choose a contact." in page and "Please fill in this field." in page
     assert as_role("operator").get("/console/sms").status_code == 403
+
+
+def test_each_message_shows_its_date_and_time_in_bangkok(as_role, db):
+    db.add(Message(direction="out", to_number=DUTY_1, body="1300: case", status="sent", dry_run=True,
+                   created_at=datetime(2026, 11, 25, 17, 5, 7, tzinfo=UTC)))  # 26 Nov, 00:05:07 in Bangkok
+    db.commit()
+    page = as_role("supervisor").get("/console/sms").get_data(as_text=True)
+    assert '<td class="nowrap">26 Nov 2026 00:05:07</td>' in page
+    assert '<th scope="col">Date and time</th>' in page
+
+
+def _picker(page: str) -> str:
+    return page[page.index('<select id="contact"'):page.index("</select>", page.index('<select id="contact"'))]
+
+
+def test_the_contact_picker_is_grouped_by_centre_and_narrowed_by_a_search(as_role, db):
+    seed_centres(db)
+    browser = as_role("supervisor")
+    picker = _picker(browser.get("/console/sms").get_data(as_text=True))
+    assert picker.count("<optgroup") == 2 and picker.count("<option") == 7  # "choose" and six contacts
+    assert picker.index('<optgroup label="ATP Division">') < picker.index('<optgroup label="Chiang Mai centre">')
+    picker = _picker(browser.get("/console/sms?q=เชียงใหม่").get_data(as_text=True))  # the province, in Thai
+    assert picker.count("<optgroup") == 1 and "Chiang Mai centre" in picker and picker.count("<option") == 5
+    page = browser.get("/console/sms?q=nowhere").get_data(as_text=True)
+    assert _picker(page).count("<option") == 1 and "No contact matches." in page
+    chosen = db.scalars(select(Contact).where(Contact.phone == DUTY_1)).one()
+    response = browser.post("/console/sms/reply?q=nowhere", {"contact": str(chosen.id), "body": "hello"})
+    assert response.status_code == 200  # any active contact may answer, whatever the search shows
