@@ -52,7 +52,7 @@ def filtered(filters: dict):
         if name in filters:
             statement = statement.where(column == filters[name])
     if filters.get("unacknowledged"):
-        statement = statement.where(Case.late(utcnow()))
+        statement = statement.where(Case.missed(utcnow()))
     return statement
 
 
@@ -72,7 +72,7 @@ def cases():
                   older_than=Cursor.parse(request.args.get("older")), newer_than=Cursor.parse(request.args.get("newer")))
     now = utcnow()
     rows = [(row[0], row[0].late(now)) for row in result.rows]
-    return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result,
+    return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result, now=now,
                            exporter=current_user().role in EXPORTERS,
                            first_page=not (request.args.get("older") or request.args.get("newer")))
 
@@ -104,11 +104,11 @@ def actor_names(case: Case) -> dict[str, str]:
 
 
 def render_case(case: Case, status: int = 200, **forms):
-    user = current_user()
+    user, now = current_user(), utcnow()
     timeline, loose = escalation_rows(case)
     context = dict(
         case=case, call=db().get(Call, case.call_id) if case.call_id else None, timeline=timeline, loose_messages=loose,
-        late=case.late(utcnow()), notes=notes(case),
+        late=case.late(now), now=now, notes=notes(case),
         may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
         note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
         may_reassign=user.role in REASSIGNERS, reassign_form=forms.get("reassign_form") or ReassignForm(),

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from helpers.console_support import add_call, add_case
 from sqlalchemy import select
 
@@ -286,3 +287,27 @@ def test_the_audit_entry_is_committed_before_the_first_byte(as_role, users, db):
         assert elsewhere.scalar(select(AuditEntry.reason).where(AuditEntry.action == "export_csv")) == " (23 rows)"
     assert len(b"".join(chunks).decode("utf-8").splitlines()) == 1 + 23
     response.close()
+
+
+def test_a_case_acknowledged_late_stays_marked_in_the_list_its_page_and_the_late_filter(as_role, db):
+    now = utcnow()
+    missed = dict(sla_missed_level=1, sla_missed_at=now - timedelta(minutes=40))
+    acked_late = add_case(db, status="acknowledged", acknowledged_at=now - timedelta(minutes=15), reference="1300-69-000921",
+                          level=2, **missed)
+    add_case(db, status="closed", outcome="false_report", acknowledged_at=now - timedelta(minutes=15),
+             reference="1300-69-000922", **missed)
+    add_case(db, status="acknowledged", acknowledged_at=now - timedelta(minutes=50), reference="1300-69-000923")
+    add_case(db, status="escalating", level=2, sla_due_at=now + timedelta(minutes=20), reference="1300-69-000924",
+             **missed)  # missed level 1, waiting at level 2
+    with time_machine.travel(now, tick=False):
+        browser = as_role("operator")
+        page = browser.get("/console/cases").get_data(as_text=True)
+        row = lambda ref: page[page.index(ref):page.index("</tr>", page.index(ref))]  # noqa: E731
+        assert "late, level 1, +25 min" in row("1300-69-000921") and "late, level 1, +25 min" in row("1300-69-000922")
+        assert "late, level 1, +40 min" in row("1300-69-000924")
+        assert "late" not in row("1300-69-000923")
+        filtered = browser.get("/console/cases?unacknowledged=yes").get_data(as_text=True)
+        assert all(ref in filtered for ref in ("1300-69-000921", "1300-69-000922", "1300-69-000924"))
+        assert "1300-69-000923" not in filtered and "late (waiting or acknowledged late)" in filtered
+        case_page = browser.get(f"/console/cases/{acked_late.id}").get_data(as_text=True)
+        assert "late, level 1, +25 min" in case_page
