@@ -358,6 +358,15 @@ def test_the_relay_moves_due_scheduled_jobs_when_no_worker_holds_the_scheduler(l
     assert not redis.exists(RQScheduler.get_locking_key("default"))  # released for the next worker
 
 
+def _from_the_api(app, case: Case) -> tuple:
+    from hotline.api.tokens import issue
+
+    with app.extensions["sessions"].begin() as session:
+        headers = {"Authorization": f"Bearer {issue(session, 'app', [])[1]}"}
+    shown = app.test_client().get(f"/api/v1/cases/{case.reference}", headers=headers).json
+    return shown["acknowledged_late"], shown["missed_level"], shown["acknowledged_at"]
+
+
 def test_a_late_ack_keeps_the_first_missed_window_and_a_move_or_a_rerun_check_changes_nothing(ladder_env, db):
     app, twilio, redis = ladder_env
     report(twilio, SID, ["1", "3"], postcode="50200")
@@ -376,6 +385,7 @@ def test_a_late_ack_keeps_the_first_missed_window_and_a_move_or_a_rerun_check_ch
     lateness = case.lateness(now)
     assert (lateness.level, lateness.by, lateness.acknowledged) == (1, timedelta(minutes=25), True)
     assert db.scalar(select(func.count()).select_from(Case).where(Case.missed(now))) == 1
+    assert _from_the_api(app, case)[:2] == (True, 1)
     with app.extensions["sessions"]() as session, session.begin():
         ladder.check(session, runtime.current().config, case.id, 1)  # the same check again, and the next level's
         ladder.check(session, runtime.current().config, case.id, 2)
@@ -398,6 +408,7 @@ def test_an_ack_within_the_window_marks_nothing(ladder_env, db):
     assert (case.sla_missed_level, case.sla_missed_at) == (None, None)
     assert not case.missed(now) and case.lateness(now) is None
     assert db.scalar(select(func.count()).select_from(Case).where(Case.missed(now))) == 0
+    assert _from_the_api(app, case) == (False, None, case.acknowledged_at.isoformat())
 
 
 def test_a_ladder_that_runs_out_with_nobody_to_text_is_late_from_that_moment(ladder_env, db):
