@@ -164,7 +164,7 @@ def add_case_note(case_id: int):
 
 
 CSV_COLUMNS = ("reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged", "closed",
-               "outcome", "level")
+               "outcome", "level", "missed_level", "missed_at")  # missed: the first window that passed with nobody acknowledging
 
 
 @bp.get("/cases.csv")
@@ -192,10 +192,11 @@ def cases_csv():
     db().commit()
     columns = listed.with_only_columns(Case.reference, Case.status, Case.category, Case.urgency, Case.province_code,
                                        Case.centre_id, Case.created_at, Case.acknowledged_at, Case.closed_at,
-                                       Case.outcome, Case.level)
+                                       Case.outcome, Case.level, Case.sla_missed_level, Case.sla_missed_at)
     rows = ((reference, status, category or "", urgency, province_name(province, language) or province or "",
              centres.get(centre_id, "") if centre_id is not None else "", local_time(created),
-             local_time(acknowledged), local_time(closed), outcome or "", level)
-            for reference, status, category, urgency, province, centre_id, created, acknowledged, closed, outcome, level
-            in reading.execute(columns.execution_options(yield_per=export.BATCH)))
+             local_time(acknowledged), local_time(closed), outcome or "", level,
+             "" if missed_level is None else missed_level, local_time(missed_at))
+            for reference, status, category, urgency, province, centre_id, created, acknowledged, closed, outcome, level,
+            missed_level, missed_at in reading.execute(columns.execution_options(yield_per=export.BATCH)))
     return download("cases", CSV_COLUMNS, rows, closing=reading.close)

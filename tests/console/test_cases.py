@@ -170,7 +170,8 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     call = add_call(db, from_e164="+66899999999")
     case = add_case(db, call, centre_id=centre.id, status="closed", outcome="rescued_assisted", level=2,
                     acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=UTC),
-                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC), reference="1300-69-000931")
+                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC), reference="1300-69-000931",
+                    sla_missed_level=1, sla_missed_at=datetime(2026, 11, 25, 3, 15, tzinfo=UTC))  # acknowledged late
     add_case(db, province_code="10", reference="1300-69-000932")
     add_case(db, province_code="50", status="closed", outcome="false_report", reference="=HYPERLINK(1)")
     db.add(Annotation(case_id=case.id, author_id=users["supervisor"].id, body="secret note"))
@@ -182,10 +183,11 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response)
     assert rows[0] == ["reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged",
-                       "closed", "outcome", "level"]
+                       "closed", "outcome", "level", "missed_level", "missed_at"]
     assert rows[1][0] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
     assert rows[2:] == [["1300-69-000931", "closed", "forced_labour", "normal", "เชียงใหม่", "ศปคม.จ.เชียงใหม่",
-                         "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2"]]
+                         "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2",
+                         "1", "2026-11-25 10:15:00"]]
     text = response.get_data(as_text=True)
     assert "secret note" not in text and "99999999" not in text
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv")).one()
@@ -216,7 +218,8 @@ def _old_export(db, language: str, province: str | None = None) -> str:
               province_name(case.province_code, language) or case.province_code or "",
               (case.centre.name_th if language == "th" else case.centre.name_en) if case.centre else "",
               local_time(case.created_at), local_time(case.acknowledged_at), local_time(case.closed_at),
-              case.outcome or "", case.level) for case in rows]
+              case.outcome or "", case.level, "" if case.sla_missed_level is None else case.sla_missed_level,
+              local_time(case.sla_missed_at)) for case in rows]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -237,7 +240,8 @@ def _many_cases(db) -> None:
                  centre_id=centres[i % 2].id if i % 3 else None, created_at=at if i != 7 else start,  # a tie on time
                  status="closed" if i % 2 else "acknowledged", outcome="false_report" if i % 2 else None,
                  acknowledged_at=at + timedelta(minutes=i), closed_at=at + timedelta(days=1) if i % 2 else None,
-                 level=i % 4, reference="+1300 formula" if i == 11 else None)
+                 level=i % 4, reference="+1300 formula" if i == 11 else None,
+                 sla_missed_level=i % 3 or None, sla_missed_at=at + timedelta(minutes=5) if i % 3 else None)
 
 
 def test_the_csv_export_is_streamed_in_batches_and_sends_what_it_sent_before(as_role, users, db, monkeypatch):
