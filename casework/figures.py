@@ -98,8 +98,9 @@ def _seconds_sqlite(element, compiler, **kw):
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
-def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None, int | None, float]]:
-    """(province, level, seconds from opening to acknowledgement) per acknowledged case opened in the periods.
+def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None, int | None, float, bool]]:
+    """(province, level, seconds from opening to acknowledgement, acknowledged late) per acknowledged case opened in
+    the periods; late: a window had passed with nobody acknowledging (`Case.missed`).
 
     The level is the lowest escalation level whose SMS was answered with an ACK; None when the case was
     acknowledged in the console. One row per case: few enough to take the median in Python on both databases.
@@ -109,11 +110,12 @@ def ack_durations(session, scoped, spans: list[Period]) -> list[tuple[str | None
     """
     start, end = utc(spans[0].start), utc(spans[-1].end)
     acked = Escalation.case_id == Case.id, Escalation.acknowledged_at.is_not(None)
-    statement = scoped(select(Case.province_code, func.min(Escalation.level), seconds_between(Case.created_at, Case.acknowledged_at))
+    statement = scoped(select(Case.province_code, func.min(Escalation.level), seconds_between(Case.created_at, Case.acknowledged_at),
+                              Case.missed(end))  # an acknowledged case is not waiting: `end` changes nothing
                        .outerjoin(Escalation, and_(*acked))
                        .where(Case.acknowledged_at.is_not(None), Case.created_at >= start, Case.created_at < end)
                        .group_by(Case.id, Case.province_code, Case.created_at, Case.acknowledged_at))
-    return [(province, level, max(0.0, seconds)) for province, level, seconds in session.execute(statement)]
+    return [(province, level, max(0.0, seconds), bool(late)) for province, level, seconds, late in session.execute(statement)]
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,18 @@ def spread(seconds: list[float]) -> Spread:
 def grouped(durations, groups: dict | None = None) -> dict[tuple, array]:
     """ack_durations' rows as (province, level) -> the seconds of each case (added to `groups` if given)."""
     groups = defaultdict(lambda: array("d")) if groups is None else groups
-    for province, level, seconds in durations:
+    for province, level, seconds, _late in durations:
         groups[province, level].append(seconds)
     return groups
+
+
+def late_counts(durations, counts: dict | None = None) -> dict[tuple, int]:
+    """ack_durations' rows as (province, level) -> the cases acknowledged late (added to `counts` if given)."""
+    counts = defaultdict(int) if counts is None else counts
+    for province, level, _seconds, late in durations:
+        if late:
+            counts[province, level] += 1
+    return counts
 
 
 def spreads(groups: dict[tuple, array]) -> tuple[dict, dict, Spread | None]:

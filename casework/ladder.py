@@ -167,6 +167,7 @@ def restart(session: Session, case: Case) -> list[str]:
 
 def flag_unacknowledged(case: Case, why: str) -> None:
     if not case.unacknowledged:
+        missed(case, case.level or 1, utcnow())  # the ladder ran out: late from now on, if no window was missed yet
         case.unacknowledged = True
         case.sla_due_at = None
         log.error("case %s is unacknowledged: %s", case.reference, why, extra={"case": case.reference})
@@ -275,9 +276,18 @@ def hurry(session: Session, config, case_id: int, run: int, level: int) -> Step:
     return step
 
 
+def missed(case: Case, level: int, deadline: datetime) -> None:
+    """The first window that passed with nobody acknowledging, kept for good: not cleared by a late ACK or a move,
+    not moved by a later window or a re-run check."""
+    if case.sla_missed_at is None:
+        case.sla_missed_level, case.sla_missed_at = level, deadline
+
+
 def check(session: Session, config, case_id: int, level: int, run: int = 0) -> Step:
     """The SLA window of `level` has passed: climb unless someone acknowledged meanwhile (or the case moved)."""
     case = _locked(session, case_id)
+    if case.ladder_run == run and case.waiting and case.level == level:
+        missed(case, level, case.sla_due_at or utcnow())
     job_ids = climb(session, config, case, level) if case.ladder_run == run else []
     if job_ids:
         log.info("case=%s no ACK at level %s: escalated to level %s", case_id, level, case.level,

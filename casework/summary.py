@@ -8,7 +8,8 @@ month has its own rows (models/summary.py):
 
 - `summary_periods`: the period is counted for its days [start, counted_until), as they were at counted_at;
 - `summary_counts`: calls per (province, language), cases per (province, kind), and their sums per province,
-  per kind and per language, which is what a supervisor's page reads (a few hundred rows a week);
+  per kind and per language, which is what a supervisor's page reads (a few hundred rows a week); and the cases
+  acknowledged late per (province, level) (`acks/late`, the level in `key`);
 - `summary_acks`: per (province, level), the seconds each acknowledged case took, sorted; the page takes
   the median and 90th percentile of exactly the values the live query gives, so they stay exact.
 
@@ -44,6 +45,7 @@ from . import figures, work
 from .figures import BANGKOK, Period
 
 UNITS = ("week", "month")
+LATE_ACKS = "acks/late"  # per (province, level as the key): the cases acknowledged late (figures.late_counts)
 
 
 def _cases(statement):
@@ -126,8 +128,15 @@ def _count(session: Session, span: Period) -> tuple[list[tuple], list[tuple]]:
         sums["calls/language"][None, language] += count
     counts = [("cases", *row) for row in cases] + [("calls", *row) for row in calls]
     counts += [(figure, province, key, count) for figure, summed in sums.items() for (province, key), count in summed.items()]
-    groups = figures.grouped(figures.ack_durations(session, _cases, [span]))
+    durations = figures.ack_durations(session, _cases, [span])
+    counts += [(LATE_ACKS, province, _level_key(level), count)
+               for (province, level), count in figures.late_counts(durations).items()]
+    groups = figures.grouped(durations)
     return sorted(counts, key=_order), sorted(((p, lv, pack(sorted(s))) for (p, lv), s in groups.items()), key=_order)
+
+
+def _level_key(level: int | None) -> str | None:
+    return None if level is None else str(level)
 
 
 def _order(row: tuple) -> tuple:
@@ -198,3 +207,18 @@ def durations(session: Session, unit: str, starts: set[date], provinces: list[st
         packed[province, level].append(seconds)
     groups.update((key, unpack(b"".join(blobs))) for key, blobs in packed.items())
     return groups
+
+
+def late_acks(session: Session, unit: str, starts: set[date], provinces: list[str] | None) -> dict[tuple, int]:
+    """(province, level) -> the cases acknowledged late, for the periods whose start is in `starts`."""
+    late: dict[tuple, int] = defaultdict(int)
+    if not starts:
+        return late
+    statement = select(SummaryCount.province_code, SummaryCount.key, func.sum(SummaryCount.count)).where(
+        SummaryCount.unit == unit, SummaryCount.figure == LATE_ACKS, SummaryCount.start.in_(sorted(starts))
+    ).group_by(SummaryCount.province_code, SummaryCount.key)
+    if provinces is not None:
+        statement = statement.where(SummaryCount.province_code.in_(provinces))
+    for province, key, count in session.execute(statement):
+        late[province, None if key is None else int(key)] += int(count)
+    return late

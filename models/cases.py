@@ -1,7 +1,8 @@
 """Cases: what the ministry acts on, with every status change and every SMS attempt."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
@@ -67,6 +68,27 @@ class Case(Base):
     def _late(cls, now):
         return cls.waiting & or_(cls.unacknowledged.is_(True), cls.sla_due_at < now)
 
+    @hybrid_method
+    def missed(self, now) -> bool:
+        """Not acknowledged in time, now or before: late now, or a window passed with nobody acknowledging, which
+        stays so after a late ACK or a move (history). The lists, their filter, the dashboard and the reports ask this."""
+        return self.sla_missed_at is not None or self.late(now)
+
+    @missed.inplace.expression
+    @classmethod
+    def _missed(cls, now):
+        return or_(cls.sla_missed_at.is_not(None), cls.late(now))
+
+    def lateness(self, now) -> Lateness | None:
+        """How late (`missed`): the level whose window passed first with nobody acknowledging, and by how long
+        until the ACK, or until now while nobody has; None when the case was never late."""
+        if not self.missed(now):
+            return None
+        since = self.sla_missed_at or self.sla_due_at  # the window just passed and its check has not run yet
+        until = self.acknowledged_at or (now if self.waiting else None)
+        by = max(until - since, timedelta(0)) if since and until else None
+        return Lateness(self.sla_missed_level or self.level, by, self.acknowledged_at is not None)
+
     @property
     def ack_code(self) -> str:
         """The short code a field team replies with: the reference's last four digits."""
@@ -95,6 +117,13 @@ class Case(Base):
         self.status, self.province_code, self.district_code, self.centre = status, province_code, None, centre
         self.ladder_run, self.level, self.sla_due_at, self.unacknowledged = (self.ladder_run or 0) + 1, 0, None, False
         self.acknowledged_at = self.acknowledged_by = None
+
+
+@dataclass(frozen=True)
+class Lateness:
+    level: int  # the level whose window passed with nobody acknowledging
+    by: timedelta | None  # from that deadline to the ACK (or to now); None when a time is not known
+    acknowledged: bool  # acknowledged late, as opposed to still waiting or taken without an ACK
 
 
 class CaseTransition(Base):

@@ -8,9 +8,11 @@ from xml.etree import ElementTree
 import pytest
 import time_machine
 from helpers.ladder import CENTRAL_OFFICER, DUTY_1, DUTY_2, HEAD, TRIAGE, reply, report, run_jobs
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
-from models import Case, Escalation, Message, OutboxItem, utcnow
+from casework import ladder
+from models import Case, Centre, Contact, Escalation, Message, OutboxItem, utcnow
+from models.cases import Lateness
 from workers import runtime
 
 SID = "CA" + "c" * 32
@@ -354,3 +356,69 @@ def test_the_relay_moves_due_scheduled_jobs_when_no_worker_holds_the_scheduler(l
     redis.delete(RQScheduler.get_locking_key("default"))  # it lapsed
     assert relay.move_due_jobs(redis) and q.job_ids == ["esc-1-1"]
     assert not redis.exists(RQScheduler.get_locking_key("default"))  # released for the next worker
+
+
+def _from_the_api(app, case: Case) -> tuple:
+    from hotline.api.tokens import issue
+
+    with app.extensions["sessions"].begin() as session:
+        headers = {"Authorization": f"Bearer {issue(session, 'app', [])[1]}"}
+    shown = app.test_client().get(f"/api/v1/cases/{case.reference}", headers=headers).json
+    return shown["acknowledged_late"], shown["missed_level"], shown["acknowledged_at"]
+
+
+def test_a_late_ack_keeps_the_first_missed_window_and_a_move_or_a_rerun_check_changes_nothing(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    deadline = the_case(db).sla_due_at
+    assert (the_case(db).sla_missed_level, the_case(db).sla_missed_at) == (None, None)
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        run_jobs(redis)  # level 1's check: nobody answered, level 2 is texted
+        assert sent_to(db, 2) == [HEAD]
+    with time_machine.travel(deadline + timedelta(minutes=25), tick=False):
+        reply(twilio, HEAD, f"ACK {the_case(db).ack_code}", "SM" + "a" * 32)
+        now = utcnow()
+    case = the_case(db)
+    assert case.status == "acknowledged" and (case.sla_missed_level, case.sla_missed_at) == (1, deadline)
+    assert case.missed(now) and not case.late(now)
+    lateness = case.lateness(now)
+    assert (lateness.level, lateness.by, lateness.acknowledged) == (1, timedelta(minutes=25), True)
+    assert db.scalar(select(func.count()).select_from(Case).where(Case.missed(now))) == 1
+    assert _from_the_api(app, case)[:2] == (True, 1)
+    with app.extensions["sessions"]() as session, session.begin():
+        ladder.check(session, runtime.current().config, case.id, 1)  # the same check again, and the next level's
+        ladder.check(session, runtime.current().config, case.id, 2)
+    assert (the_case(db).sla_missed_level, the_case(db).sla_missed_at) == (1, deadline)
+    case = the_case(db)
+    case.reassign("10", db.scalars(select(Centre).where(Centre.code == "central")).one(), "user:1")
+    db.commit()
+    assert (the_case(db).sla_missed_level, the_case(db).sla_missed_at) == (1, deadline)
+
+
+def test_an_ack_within_the_window_marks_nothing(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    reply(twilio, DUTY_1, f"ACK {the_case(db).ack_code}", "SM" + "b" * 32)
+    with time_machine.travel(utcnow() + timedelta(seconds=3700), tick=False):
+        run_jobs(redis)
+        now = utcnow()
+    case = the_case(db)
+    assert (case.sla_missed_level, case.sla_missed_at) == (None, None)
+    assert not case.missed(now) and case.lateness(now) is None
+    assert db.scalar(select(func.count()).select_from(Case).where(Case.missed(now))) == 0
+    assert _from_the_api(app, case) == (False, None, case.acknowledged_at.isoformat())
+
+
+def test_a_ladder_that_runs_out_with_nobody_to_text_is_late_from_that_moment(ladder_env, db):
+    app, twilio, redis = ladder_env
+    db.execute(update(Contact).values(on_duty=False))
+    db.commit()
+    with time_machine.travel(utcnow(), tick=False):
+        report(twilio, SID, ["1", "3"], postcode="50200")
+        run_jobs(redis)
+        now = utcnow()
+    case = the_case(db)
+    assert case.unacknowledged and (case.sla_missed_level, case.sla_missed_at) == (1, now)
+    assert case.lateness(now) == Lateness(1, timedelta(0), False)

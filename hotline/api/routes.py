@@ -153,11 +153,13 @@ def _where(report: ReportIn) -> tuple[str | None, str | None]:
 
 
 def _case(case: Case) -> dict:
+    late = case.lateness(utcnow())
     return {"id": case.id, "reference": case.reference, "status": case.status,
             "kind": case.category, "urgency": case.urgency, "source": case.source,
             "province_code": case.province_code, "district_code": case.district_code, "level": case.level,
             "unacknowledged": case.unacknowledged, "outcome": case.outcome, "created_at": _iso(case.created_at),
-            "acknowledged_at": _iso(case.acknowledged_at), "closed_at": _iso(case.closed_at)}
+            "acknowledged_at": _iso(case.acknowledged_at), "closed_at": _iso(case.closed_at),
+            "acknowledged_late": bool(late and late.acknowledged), "missed_level": late.level if late else None}
 
 
 def _iso(value) -> str | None:

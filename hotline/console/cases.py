@@ -52,7 +52,7 @@ def filtered(filters: dict):
         if name in filters:
             statement = statement.where(column == filters[name])
     if filters.get("unacknowledged"):
-        statement = statement.where(Case.late(utcnow()))
+        statement = statement.where(Case.missed(utcnow()))
     return statement
 
 
@@ -72,7 +72,7 @@ def cases():
                   older_than=Cursor.parse(request.args.get("older")), newer_than=Cursor.parse(request.args.get("newer")))
     now = utcnow()
     rows = [(row[0], row[0].late(now)) for row in result.rows]
-    return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result,
+    return render_template("console/cases.html", form=form, filters=values, cases=rows, page=result, now=now,
                            exporter=current_user().role in EXPORTERS,
                            first_page=not (request.args.get("older") or request.args.get("newer")))
 
@@ -104,11 +104,11 @@ def actor_names(case: Case) -> dict[str, str]:
 
 
 def render_case(case: Case, status: int = 200, **forms):
-    user = current_user()
+    user, now = current_user(), utcnow()
     timeline, loose = escalation_rows(case)
     context = dict(
         case=case, call=db().get(Call, case.call_id) if case.call_id else None, timeline=timeline, loose_messages=loose,
-        late=case.late(utcnow()), notes=notes(case),
+        late=case.late(now), now=now, notes=notes(case),
         may_move=user.role in MOVERS, transition_form=forms.get("transition_form") or TransitionForm(),
         note_form=forms.get("note_form") or NoteForm(), note_error_for=forms.get("note_error_for"),
         may_reassign=user.role in REASSIGNERS, reassign_form=forms.get("reassign_form") or ReassignForm(),
@@ -164,7 +164,7 @@ def add_case_note(case_id: int):
 
 
 CSV_COLUMNS = ("reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged", "closed",
-               "outcome", "level")
+               "outcome", "level", "missed_level", "missed_at")  # missed: the first window that passed with nobody acknowledging
 
 
 @bp.get("/cases.csv")
@@ -192,10 +192,11 @@ def cases_csv():
     db().commit()
     columns = listed.with_only_columns(Case.reference, Case.status, Case.category, Case.urgency, Case.province_code,
                                        Case.centre_id, Case.created_at, Case.acknowledged_at, Case.closed_at,
-                                       Case.outcome, Case.level)
+                                       Case.outcome, Case.level, Case.sla_missed_level, Case.sla_missed_at)
     rows = ((reference, status, category or "", urgency, province_name(province, language) or province or "",
              centres.get(centre_id, "") if centre_id is not None else "", local_time(created),
-             local_time(acknowledged), local_time(closed), outcome or "", level)
-            for reference, status, category, urgency, province, centre_id, created, acknowledged, closed, outcome, level
-            in reading.execute(columns.execution_options(yield_per=export.BATCH)))
+             local_time(acknowledged), local_time(closed), outcome or "", level,
+             "" if missed_level is None else missed_level, local_time(missed_at))
+            for reference, status, category, urgency, province, centre_id, created, acknowledged, closed, outcome, level,
+            missed_level, missed_at in reading.execute(columns.execution_options(yield_per=export.BATCH)))
     return download("cases", CSV_COLUMNS, rows, closing=reading.close)

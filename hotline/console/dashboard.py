@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, jsonify, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from models import Call, Case, utcnow
 from models.calls import FINAL_STATUSES
@@ -31,6 +31,7 @@ def snapshot(now: datetime) -> dict:
     cases = scoped_cases(select(Case).where(Case.not_training()), user)
     open_cases = cases.where(Case.status.in_(OPEN_STATUSES))
     alerts = open_cases.where(Case.late(now))
+    taken_late = open_cases.where(Case.missed(now), ~Case.waiting)  # acknowledged (or taken) after a missed window
     count = lambda statement: database.scalar(select(func.count()).select_from(statement.subquery()))  # noqa: E731
     return {
         "in_progress": database.scalars(calls.where(Call.status.not_in(FINAL_STATUSES), Call.started_at >= now - LIVE_WINDOW)
@@ -40,11 +41,22 @@ def snapshot(now: datetime) -> dict:
         "recent_calls": database.scalars(calls.where(Call.started_at >= start, Call.started_at < end)
                                          .order_by(Call.started_at.desc(), Call.id.desc()).limit(10)).all(),
         "alerts": database.scalars(alerts.order_by(Case.created_at.asc()).limit(LIST_SIZE)).all(),
-        "open_cases": database.scalars(open_cases.order_by(Case.sla_due_at.is_(None), Case.sla_due_at.asc(),
-                                                           Case.created_at.desc()).limit(LIST_SIZE)).all(),
+        "taken_late": database.scalars(taken_late.order_by(Case.sla_missed_at.desc(), Case.id.desc())
+                                       .limit(LIST_SIZE)).all(),
+        "late_count": count(open_cases.where(Case.missed(now))),
+        "open_cases": database.scalars(open_cases.order_by(*most_pressing(now)).limit(LIST_SIZE)).all(),
         "open_count": count(open_cases),
         "now": now,
     }
+
+
+def most_pressing(now: datetime) -> tuple:
+    """Overdue cases first, the longest overdue first (since the first window missed; a ladder that ran out has no
+    deadline left), then the others by their deadline, those without one last."""
+    overdue = Case.late(now)
+    since = case((overdue, func.coalesce(Case.sla_missed_at, Case.sla_due_at, Case.created_at)), else_=None)
+    return case((overdue, 0), else_=1), since.asc(), Case.sla_due_at.is_(None), Case.sla_due_at.asc(), \
+        Case.created_at.desc(), Case.id.desc()
 
 
 @bp.get("/")

@@ -119,7 +119,7 @@ class CaseFilters(Filters):
         self.status.choices = anything + [("open", _l("open (not closed)"))] + choices("case_status")
         self.category.choices = anything + choices("kind")
         self.urgency.choices = anything + choices("urgency")
-        self.unacknowledged.choices = anything + [("yes", _l("not acknowledged in time"))]
+        self.unacknowledged.choices = anything + [("yes", _l("late (waiting or acknowledged late)"))]
         every = province_choices()
         self.province.choices = anything + [c for c in every if provinces is None or c[0] in provinces]
 

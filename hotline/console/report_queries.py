@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from casework import summary
-from casework.figures import Period, Spread, ack_durations, call_counts, case_counts, grouped, periods, spread, spreads
+from casework.figures import Period, Spread, ack_durations, call_counts, case_counts, grouped, late_counts, periods, spread, spreads
 from models import SummaryCount
 
 __all__ = ["Figures", "Period", "Spread", "ack_durations", "call_counts", "case_counts", "figures", "grouped", "periods",
@@ -26,6 +26,7 @@ class Figures:
     by_kind: dict  # kind -> cases per span
     by_language: dict  # language -> calls per span
     durations: dict = field(default_factory=lambda: defaultdict(lambda: array("d")))  # (province, level) -> seconds
+    late: dict = field(default_factory=lambda: defaultdict(int))  # (province, level) -> cases acknowledged late
     counted_at: datetime | None = None  # the oldest count among the summary's periods used; None: all live
     counted_until: date | None = None  # the days before this one came from the summary
 
@@ -54,6 +55,7 @@ def figures(session: Session, unit: str, spans: list[Period], cases, calls, prov
                 if start in used:
                     target[key][index[start]] += count
         found.durations = summary.durations(session, unit, set(used), provinces)
+        found.late = summary.late_acks(session, unit, set(used), provinces)
         found.counted_at = min(row.counted_at for row in used.values())
         found.counted_until = max(row.counted_until for row in used.values())
     for run in _contiguous(live):
@@ -63,7 +65,9 @@ def figures(session: Session, unit: str, spans: list[Period], cases, calls, prov
             found.by_kind[kind][run[j][0]] += count
         for language, j, count in call_counts(session, calls, pieces):
             found.by_language[language][run[j][0]] += count
-        grouped(ack_durations(session, cases, pieces), found.durations)
+        durations = ack_durations(session, cases, pieces)
+        grouped(durations, found.durations)
+        late_counts(durations, found.late)
     return found
 
 

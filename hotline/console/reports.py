@@ -2,6 +2,7 @@
 kind, time to acknowledge, calls per language, a tile map of the provinces, and each table as CSV."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -64,9 +65,10 @@ class Report:
     provinces: list[Row] = field(default_factory=list)
     kinds: list[Row] = field(default_factory=list)
     languages: list[Row] = field(default_factory=list)
-    ack_provinces: list = field(default_factory=list)  # (code, label, Spread | None)
-    ack_levels: list = field(default_factory=list)  # (level, label, Spread | None)
+    ack_provinces: list = field(default_factory=list)  # (code, label, Spread | None, acknowledged late)
+    ack_levels: list = field(default_factory=list)  # (level, label, Spread | None, acknowledged late)
     ack_all: object = None
+    ack_late: int = 0  # of ack_all's cases, those acknowledged late
     map_counts: dict = field(default_factory=dict)
     counted_at: datetime | None = None  # when the summary's figures used were counted (None: all counted live)
     counted_until: date | None = None  # ... for the days before this one
@@ -132,9 +134,14 @@ def build(unit: str, first: date, last: date) -> Report:
     report.map_counts = {r.key: r.total for r in report.provinces if r.key}
 
     per_province, per_level, report.ack_all = spreads(found.durations)
-    report.ack_provinces = sorted(((k, province_label(k), s) for k, s in per_province.items()),
+    late_provinces, late_levels = defaultdict(int), defaultdict(int)
+    for (province, level), count in found.late.items():
+        late_provinces[province] += count
+        late_levels[level] += count
+    report.ack_late = sum(late_levels.values())
+    report.ack_provinces = sorted(((k, province_label(k), s, late_provinces[k]) for k, s in per_province.items()),
                                   key=lambda r: (r[0] is None, r[1]))
-    report.ack_levels = [(level, _level_label(level), per_level.get(level)) for level in (1, 2, 3, None)]
+    report.ack_levels = [(level, _level_label(level), per_level.get(level), late_levels[level]) for level in (1, 2, 3, None)]
     return report
 
 
@@ -188,9 +195,9 @@ def _counts_table(report: Report, rows: list[Row], key: str, name: str):
 
 
 def _spread_table(rows, key: str, name: str):
-    header = [key, name, "cases", "median_minutes", "p90_minutes"]
-    return header, [[k or "", label, s.cases if s else 0, _minutes(s and s.median), _minutes(s and s.p90)]
-                    for k, label, s in rows]
+    header = [key, name, "cases", "median_minutes", "p90_minutes", "in_time", "late"]
+    return header, [[k or "", label, s.cases if s else 0, _minutes(s and s.median), _minutes(s and s.p90),
+                     (s.cases if s else 0) - late, late] for k, label, s, late in rows]
 
 
 CSV_TABLES = {

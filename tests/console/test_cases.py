@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from helpers.console_support import add_call, add_case
 from sqlalchemy import select
 
@@ -169,7 +170,8 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     call = add_call(db, from_e164="+66899999999")
     case = add_case(db, call, centre_id=centre.id, status="closed", outcome="rescued_assisted", level=2,
                     acknowledged_at=datetime(2026, 11, 25, 3, 20, tzinfo=UTC),
-                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC), reference="1300-69-000931")
+                    closed_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC), reference="1300-69-000931",
+                    sla_missed_level=1, sla_missed_at=datetime(2026, 11, 25, 3, 15, tzinfo=UTC))  # acknowledged late
     add_case(db, province_code="10", reference="1300-69-000932")
     add_case(db, province_code="50", status="closed", outcome="false_report", reference="=HYPERLINK(1)")
     db.add(Annotation(case_id=case.id, author_id=users["supervisor"].id, body="secret note"))
@@ -181,10 +183,11 @@ def test_the_csv_export_is_the_filtered_list_audited(as_role, users, db):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv(response)
     assert rows[0] == ["reference", "status", "kind", "urgency", "province", "centre", "created", "acknowledged",
-                       "closed", "outcome", "level"]
+                       "closed", "outcome", "level", "missed_level", "missed_at"]
     assert rows[1][0] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
     assert rows[2:] == [["1300-69-000931", "closed", "forced_labour", "normal", "เชียงใหม่", "ศปคม.จ.เชียงใหม่",
-                         "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2"]]
+                         "2026-11-25 10:05:00", "2026-11-25 10:20:00", "2026-11-25 16:00:00", "rescued_assisted", "2",
+                         "1", "2026-11-25 10:15:00"]]
     text = response.get_data(as_text=True)
     assert "secret note" not in text and "99999999" not in text
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export_csv")).one()
@@ -215,7 +218,8 @@ def _old_export(db, language: str, province: str | None = None) -> str:
               province_name(case.province_code, language) or case.province_code or "",
               (case.centre.name_th if language == "th" else case.centre.name_en) if case.centre else "",
               local_time(case.created_at), local_time(case.acknowledged_at), local_time(case.closed_at),
-              case.outcome or "", case.level) for case in rows]
+              case.outcome or "", case.level, "" if case.sla_missed_level is None else case.sla_missed_level,
+              local_time(case.sla_missed_at)) for case in rows]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -236,7 +240,8 @@ def _many_cases(db) -> None:
                  centre_id=centres[i % 2].id if i % 3 else None, created_at=at if i != 7 else start,  # a tie on time
                  status="closed" if i % 2 else "acknowledged", outcome="false_report" if i % 2 else None,
                  acknowledged_at=at + timedelta(minutes=i), closed_at=at + timedelta(days=1) if i % 2 else None,
-                 level=i % 4, reference="+1300 formula" if i == 11 else None)
+                 level=i % 4, reference="+1300 formula" if i == 11 else None,
+                 sla_missed_level=i % 3 or None, sla_missed_at=at + timedelta(minutes=5) if i % 3 else None)
 
 
 def test_the_csv_export_is_streamed_in_batches_and_sends_what_it_sent_before(as_role, users, db, monkeypatch):
@@ -286,3 +291,27 @@ def test_the_audit_entry_is_committed_before_the_first_byte(as_role, users, db):
         assert elsewhere.scalar(select(AuditEntry.reason).where(AuditEntry.action == "export_csv")) == " (23 rows)"
     assert len(b"".join(chunks).decode("utf-8").splitlines()) == 1 + 23
     response.close()
+
+
+def test_a_case_acknowledged_late_stays_marked_in_the_list_its_page_and_the_late_filter(as_role, db):
+    now = utcnow()
+    missed = dict(sla_missed_level=1, sla_missed_at=now - timedelta(minutes=40))
+    acked_late = add_case(db, status="acknowledged", acknowledged_at=now - timedelta(minutes=15), reference="1300-69-000921",
+                          level=2, **missed)
+    add_case(db, status="closed", outcome="false_report", acknowledged_at=now - timedelta(minutes=15),
+             reference="1300-69-000922", **missed)
+    add_case(db, status="acknowledged", acknowledged_at=now - timedelta(minutes=50), reference="1300-69-000923")
+    add_case(db, status="escalating", level=2, sla_due_at=now + timedelta(minutes=20), reference="1300-69-000924",
+             **missed)  # missed level 1, waiting at level 2
+    with time_machine.travel(now, tick=False):
+        browser = as_role("operator")
+        page = browser.get("/console/cases").get_data(as_text=True)
+        row = lambda ref: page[page.index(ref):page.index("</tr>", page.index(ref))]  # noqa: E731
+        assert "late, level 1, +25 min" in row("1300-69-000921") and "late, level 1, +25 min" in row("1300-69-000922")
+        assert "late, level 1, +40 min" in row("1300-69-000924")
+        assert "late" not in row("1300-69-000923")
+        filtered = browser.get("/console/cases?unacknowledged=yes").get_data(as_text=True)
+        assert all(ref in filtered for ref in ("1300-69-000921", "1300-69-000922", "1300-69-000924"))
+        assert "1300-69-000923" not in filtered and "late (waiting or acknowledged late)" in filtered
+        case_page = browser.get(f"/console/cases/{acked_late.id}").get_data(as_text=True)
+        assert "late, level 1, +25 min" in case_page

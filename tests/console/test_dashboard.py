@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from helpers.console_support import Browser, add_call
+from helpers.console_support import Browser, add_call, add_user
+from helpers.ladder import report, run_jobs
+from sqlalchemy import select
 
 from models import Case
 
@@ -90,3 +92,58 @@ def test_a_field_officer_sees_their_provinces_only(as_role, db):
 def test_an_ended_session_answers_the_poll_with_401(app, users):
     browser = Browser(app.test_client())
     assert browser.get("/console/live.json").status_code == 401
+
+
+def test_an_open_case_acknowledged_late_is_shown_and_not_called_acknowledged_in_time(as_role, db):
+    add_case(db, "1300-69-000011", status="acknowledged", level=2, acknowledged_at=NOW - timedelta(minutes=5),
+             sla_missed_level=1, sla_missed_at=NOW - timedelta(minutes=30))
+    add_case(db, "1300-69-000012", status="acknowledged", acknowledged_at=NOW - timedelta(minutes=20))
+    add_case(db, "1300-69-000013", status="closed", outcome="false_report", acknowledged_at=NOW - timedelta(minutes=5),
+             sla_missed_level=1, sla_missed_at=NOW - timedelta(minutes=30))  # closed: history, not the dashboard's
+    with time_machine.travel(NOW, tick=False):
+        browser = as_role("supervisor")
+        page = browser.get("/console/").get_data(as_text=True)
+        live = browser.get("/console/live.json").json
+    counts = page[page.index('class="counts"'):page.index("</dl>")]
+    assert "<dt>Not acknowledged in time</dt><dd>1</dd>" in counts
+    alerts = page[page.index('id="live-alerts"'):page.index('id="live-in-progress"')]
+    assert "Every open case has been acknowledged in time." not in alerts
+    assert "1300-69-000011" in alerts and "late, level 1, +25 min" in alerts
+    assert "1300-69-000012" not in alerts and "1300-69-000013" not in alerts
+    assert live["alerts"] == 0 and "1300-69-000011" in live["sections"]["alerts"]
+
+
+def test_open_cases_put_the_overdue_first_the_longest_overdue_first_then_the_soonest_deadline(as_role, db):
+    add_case(db, "1300-69-000021", status="escalating", level=1, sla_due_at=NOW + timedelta(minutes=40))
+    add_case(db, "1300-69-000022", status="escalating", level=1, sla_due_at=NOW - timedelta(minutes=5))
+    add_case(db, "1300-69-000023", status="escalating", level=3, unacknowledged=True,  # the ladder ran out
+             sla_missed_level=1, sla_missed_at=NOW - timedelta(hours=3))
+    add_case(db, "1300-69-000024", status="escalating", level=1, sla_due_at=NOW + timedelta(minutes=10))
+    add_case(db, "1300-69-000025", status="acknowledged", acknowledged_at=NOW - timedelta(minutes=1))
+    with time_machine.travel(NOW, tick=False):
+        page = as_role("supervisor").get("/console/").get_data(as_text=True)
+    listed = page[page.index('id="live-open-cases"'):]
+    order = sorted((f"1300-69-0000{n}" for n in range(21, 26)), key=listed.index)
+    assert order == ["1300-69-000023", "1300-69-000022", "1300-69-000024", "1300-69-000021", "1300-69-000025"]
+
+
+def test_a_moved_case_shows_under_its_new_province_for_everyone_who_sees_it(ladder_env, db):
+    app, twilio, redis = ladder_env
+    report(twilio, "CA" + "9" * 32, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    for name, role, provinces in (("boss", "supervisor", []), ("north", "field_officer", ["50"]),
+                                  ("capital", "field_officer", ["10"])):
+        add_user(db, name, role, provinces)
+    browsers = {}
+    for name in ("boss", "north", "capital"):
+        browsers[name] = Browser(app.test_client())
+        assert browsers[name].login(name).status_code == 302
+    case = db.scalars(select(Case)).one()
+    assert browsers["boss"].post(f"/console/cases/{case.id}/province", {"province": "10"}).status_code == 302
+    run_jobs(redis)  # the new centre's ladder
+    for name, sees in (("boss", True), ("north", False), ("capital", True)):
+        sections = browsers[name].get("/console/live.json").json["sections"]["open-cases"]
+        assert (case.reference in sections) is sees, name
+        if sees:
+            row = sections[sections.index(case.reference):]
+            assert "Bangkok" in row[:row.index("</tr>")] and "Chiang Mai" not in row[:row.index("</tr>")], name

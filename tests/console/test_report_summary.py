@@ -26,7 +26,7 @@ def _bangkok_midnight(days_ago: int, now: datetime) -> datetime:
 def _random_data(db, rng: random.Random, now: datetime) -> None:
     """~30 weeks of calls and cases, some of them trainers', some at a Bangkok midnight (a week's or month's
     edge) or a microsecond before one, some from the last minutes (today); cases acknowledged by an SMS at
-    level 1-3 (the lowest counts), in the console, or not at all."""
+    level 1-3 (the lowest counts), in the console, or not at all; some of them late."""
     centre = Centre(code="c", province_code=None, name_th="c", name_en="c")
     db.add(centre)
     db.flush()
@@ -57,6 +57,8 @@ def _random_data(db, rng: random.Random, now: datetime) -> None:
                     created_at=created)
         db.add(case)
         db.flush()
+        if rng.random() < 0.4:  # a window passed with nobody acknowledging: late, acknowledged later or not
+            case.sla_missed_level, case.sla_missed_at = rng.choice([1, 2, 3]), created + timedelta(minutes=10)
         if rng.random() < 0.7:
             case.status = "acknowledged"
             case.acknowledged_at = min(now, created + timedelta(seconds=rng.uniform(0, 3 * 86400)))
@@ -145,6 +147,7 @@ def test_the_page_from_the_summary_equals_the_page_counted_live(app, db, browser
     live = _look(browsers, paths, monkeypatch)
     assert not any(note for *_rest, note in live.values())  # nothing counted yet: no note
     assert sum(live["supervisor", paths[1]][2][0][0][2]) > 0  # the random cases are on the page
+    assert sum(row[3] for row in live["supervisor", paths[1]][2][3]) > 0  # and some were acknowledged late
 
     counted, _changed = summary.recount(app.extensions["sessions"], now=now)
     assert counted > 0

@@ -24,7 +24,8 @@ def utc(*args) -> datetime:
 
 @pytest.fixture
 def seeded(db):
-    """Seven cases in three weeks (Bangkok), two just outside; five acknowledged; seven calls in four languages."""
+    """Seven cases in three weeks (Bangkok), two just outside; five acknowledged, two of them late (after the first
+    window passed); seven calls in four languages."""
     centre = Centre(code="50", province_code=None, name_th="ศปคม.จ.เชียงใหม่", name_en="Chiang Mai centre")
     db.add(centre)
     db.flush()
@@ -33,9 +34,11 @@ def seeded(db):
     db.add_all([duty, head])
     db.commit()
 
-    def opened(province, kind, at, acked_after=None, by_level=None, climbed=False):
+    def opened(province, kind, at, acked_after=None, by_level=None, climbed=False, missed_after=None):
         case = add_case(db, province_code=province, category=kind, created_at=at,
                         status="acknowledged" if acked_after else "escalating")
+        if missed_after:
+            case.sla_missed_level, case.sla_missed_at = 1, at + timedelta(minutes=missed_after)
         if acked_after:
             case.acknowledged_at = at + timedelta(minutes=acked_after)
         if climbed:
@@ -49,10 +52,10 @@ def seeded(db):
 
     opened("50", "forced_labour", utc(2026, 11, 3, 2, 0), 10, 1)
     opened("50", "sexual_exploitation", utc(2026, 11, 8, 17, 30), 30, 1)  # Mon 9 Nov 00:30 in Bangkok: week 2
-    opened("50", "forced_labour", utc(2026, 11, 17, 4, 0), 90, 2, climbed=True)
+    opened("50", "forced_labour", utc(2026, 11, 17, 4, 0), 90, 2, climbed=True, missed_after=60)
     opened("50", "forced_labour", utc(2026, 11, 18, 4, 0))
     opened("10", "forced_criminality", utc(2026, 11, 4, 9, 0), 20)  # acknowledged in the console
-    opened("10", "forced_criminality", utc(2026, 11, 22, 16, 59), 50, 1)  # Sun 22 Nov 23:59 in Bangkok
+    opened("10", "forced_criminality", utc(2026, 11, 22, 16, 59), 50, 1, missed_after=10)  # Sun 22 Nov 23:59 in Bangkok
     opened(None, None, utc(2026, 11, 10, 1, 0))
     opened("50", "forced_labour", utc(2026, 11, 1, 16, 59), 5, 1)  # Sun 1 Nov 23:59 in Bangkok: before
     opened("10", "slavery", utc(2026, 11, 22, 17, 0), 5, 1)  # Mon 23 Nov 00:00 in Bangkok: after
@@ -113,21 +116,23 @@ def test_months_put_the_same_cases_in_one_column(as_role, seeded):
     assert rows[1] == ["Chiang Mai", "5", "5"] and rows[-1] == ["Total", "9", "9"]
 
 
-def test_median_and_p90_time_to_acknowledge_per_province_and_level(as_role, seeded):
+def test_median_and_p90_time_to_acknowledge_per_province_and_level_in_time_and_late(as_role, seeded):
     page = _page(as_role("supervisor"))
     assert _table(page, "ack-per-province") == [
-        ["Province", "Cases acknowledged", "Median", "90th percentile"],
-        ["Bangkok", "2", "35 min", "47 min"],  # 20, 50
-        ["Chiang Mai", "3", "30 min", "1 h 18 min"],  # 10, 30, 90
-        ["All provinces", "5", "30 min", "1 h 14 min"],
+        ["Province", "Cases acknowledged", "Median", "90th percentile", "In time", "Late"],
+        ["Bangkok", "2", "35 min", "47 min", "1", "1"],  # 20, 50 (late)
+        ["Chiang Mai", "3", "30 min", "1 h 18 min", "2", "1"],  # 10, 30, 90 (late)
+        ["All provinces", "5", "30 min", "1 h 14 min", "3", "2"],
     ]
     assert _table(page, "ack-per-level") == [
-        ["Level", "Cases acknowledged", "Median", "90th percentile"],
-        ["level 1 · duty team", "3", "30 min", "46 min"],  # 10, 30, 50
-        ["level 2 · provincial head", "1", "1 h 30 min", "1 h 30 min"],
-        ["level 3 · central division", "0", "–", "–"],
-        ["in the console", "1", "20 min", "20 min"],
+        ["Level", "Cases acknowledged", "Median", "90th percentile", "In time", "Late"],
+        ["level 1 · duty team", "3", "30 min", "46 min", "2", "1"],  # 10, 30, 50 (late)
+        ["level 2 · provincial head", "1", "1 h 30 min", "1 h 30 min", "0", "1"],
+        ["level 3 · central division", "0", "–", "–", "0", "0"],
+        ["in the console", "1", "20 min", "20 min", "1", "0"],
     ]
+    assert _table(_page(as_role("field_officer")), "ack-per-province")[1:] == [  # Chiang Mai only
+        ["Chiang Mai", "3", "30 min", "1 h 18 min", "2", "1"], ["All provinces", "3", "30 min", "1 h 18 min", "2", "1"]]
 
 
 def test_the_percentiles_are_postgresql_percentile_cont(db):
@@ -250,9 +255,11 @@ def test_each_table_exports_as_csv_and_the_export_is_audited(as_role, users, see
         ["", "unknown", "0", "1", "0", "1"], ["", "total", "2", "2", "3", "7"],
     ]
     levels = _csv(browser.get(f"/console/reports/ack-levels.csv?{query}"))
-    assert levels[0] == ["level", "level_name", "cases", "median_minutes", "p90_minutes"]
-    assert levels[1] == ["1", "level 1 · duty team", "3", "30.0", "46.0"] and levels[3][2:] == ["0", "", ""]
-    assert _csv(browser.get(f"/console/reports/ack-provinces.csv?{query}"))[2] == ["50", "Chiang Mai", "3", "30.0", "78.0"]
+    assert levels[0] == ["level", "level_name", "cases", "median_minutes", "p90_minutes", "in_time", "late"]
+    assert levels[1] == ["1", "level 1 · duty team", "3", "30.0", "46.0", "2", "1"]
+    assert levels[3][2:] == ["0", "", "", "0", "0"]
+    assert _csv(browser.get(f"/console/reports/ack-provinces.csv?{query}"))[2] == [
+        "50", "Chiang Mai", "3", "30.0", "78.0", "2", "1"]
     assert ["my", "Burmese", "0", "2", "0", "2"] in _csv(browser.get(f"/console/reports/languages.csv?{query}"))
     assert ["", "total", "2", "2", "3", "7"] in _csv(browser.get(f"/console/reports/kinds.csv?{query}"))
     assert browser.get("/console/reports/victims.csv").status_code == 404
