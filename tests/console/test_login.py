@@ -1,16 +1,21 @@
 """Logging in and out, session expiry, the login rate limit, cookies and CSRF."""
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from helpers.console_support import PASSWORD, Browser
 from helpers.support import call_params
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.config import Config
 from hotline import create_app
+from hotline.console import login
 from models import AuditEntry, User
 
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -197,3 +202,34 @@ def test_the_session_cookie_is_secure_outside_development(config):
 def test_a_post_to_no_route_is_answered_by_routing_not_csrf(client):
     assert client.post("/console/nowhere").status_code == 404
     assert client.delete("/console/login").status_code == 405
+
+
+@pytest.mark.parametrize("kept_in", ["redis", "process"])
+def test_simultaneous_attempts_check_no_more_passwords_than_the_limit(config, redis_url, users, monkeypatch, kept_in):
+    """30 wrong passwords at once: the count and the check are one step, so at most 5 passwords are checked."""
+    config.REDIS_URL = redis_url if kept_in == "redis" else None
+    app = create_app(config)
+    checked, lock = [], threading.Lock()
+
+    def slow_check(password_hash, password):  # widens the window between reading the count and adding to it
+        with lock:
+            checked.append(password)
+        time.sleep(0.05)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr(login, "check_password_hash", slow_check)
+    browsers = [Browser(app.test_client()) for _ in range(30)]
+    for browser in browsers:
+        browser.get("/console/login")
+    start = threading.Barrier(len(browsers))
+
+    def attempt(browser: Browser) -> int:
+        start.wait()
+        return browser.post("/console/login", {"username": "operator", "password": "guess"}).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        answers = sorted(pool.map(attempt, browsers))
+    assert len(checked) <= 5
+    assert answers.count(401) == len(checked) and answers.count(429) == 30 - len(checked)
+    assert Browser(app.test_client()).login("operator", PASSWORD).status_code == 429
+    app.extensions["engine"].dispose()
