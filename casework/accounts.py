@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from models import ROLES, ConsoleSession, User, utcnow
 
+USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"  # kept lower case: logins compare it lowered
+
 
 class Refused(ValueError):
     """A change the rules do not allow; `problem` is its code (the caller says it in its own words)."""

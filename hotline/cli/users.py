@@ -19,7 +19,6 @@ from hotline.db import transaction
 from models import ROLES, AuditEntry, User, utcnow
 
 users = AppGroup("users", help="Console users: operators, supervisors, admins and field officers.")
-USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 PASSWORD_PROBLEMS = {
     "short": f"the password needs at least {passwords.MIN_LENGTH} characters",
     "username": "the password may not contain the username",
@@ -33,7 +32,7 @@ SCOPE_PROBLEMS = {
 
 def _username(_ctx, _param, value: str) -> str:
     value = value.strip().lower()
-    if not re.fullmatch(USERNAME, value):
+    if not re.fullmatch(accounts.USERNAME, value):
         raise click.BadParameter("2-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
     return value
 
