@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers.console_support import Browser, add_user
 from helpers.support import call_params
 
 # endpoint: (method, path, status codes a stranger may get)
@@ -58,6 +59,28 @@ def test_a_stranger_never_gets_into_the_console(app, client):
             assert response.status_code in {302, 400, 401, 403}, (endpoint, method, response.status_code)
             if response.status_code == 302:
                 assert "/console/login" in response.headers["Location"]
+
+
+def test_a_cookie_kept_after_logout_opens_nothing(app, db):
+    """An admin's cookie, copied before they log out, with its valid CSRF token: every console route refuses it."""
+    add_user(db, "admin", "admin")
+    admin = Browser(app.test_client())
+    assert admin.login("admin").status_code == 302
+    copy, cookie = Browser(app.test_client()), admin.client.get_cookie("session").value
+    copy.client.set_cookie("session", cookie)
+    copy.token = admin.token
+    assert copy.get("/console/users").status_code == 200  # the copy works while the login lasts
+    admin.post("/console/logout")
+    for endpoint, rule in endpoints(app).items():
+        if not endpoint.startswith("console.") or endpoint in CONSOLE_PUBLIC:
+            continue
+        path = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            copy.client.set_cookie("session", cookie)  # a refusal clears the cookie: send the copy each time
+            response = copy.get(path) if method == "GET" else copy.post(path, {"active": "yes"})
+            assert response.status_code in {302, 401}, (endpoint, method, response.status_code)
+            if response.status_code == 302:
+                assert response.location.startswith("/console/login"), endpoint
 
 
 def test_every_answer_carries_headers_that_keep_browsers_safe(client, twilio):

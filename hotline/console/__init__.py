@@ -54,4 +54,5 @@ from . import (  # noqa: E402,F401
     reports,
     simulator_page,
     sms_page,
+    users_page,
 )

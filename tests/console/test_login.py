@@ -1,17 +1,24 @@
 """Logging in and out, session expiry, the login rate limit, cookies and CSRF."""
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
-from helpers.console_support import PASSWORD, Browser
+from helpers.console_support import FAST_HASH, PASSWORD, Browser
 from helpers.support import call_params
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from casework import accounts
 from casework.config import Config
 from hotline import create_app
-from models import AuditEntry, User
+from hotline.console import login
+from models import AuditEntry, ConsoleSession, User
 
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -118,11 +125,61 @@ def test_eight_hours_end_a_session_however_busy(app, users):
         assert browser.get("/console/").status_code == 302
 
 
-def test_a_new_password_ends_sessions_made_with_the_old_one(as_role, db, users):
+def copy_of(browser: Browser, app) -> Browser:
+    """A second browser holding a copy of the first one's session cookie."""
+    other = Browser(app.test_client())
+    other.client.set_cookie("session", browser.client.get_cookie("session").value)
+    return other
+
+
+def test_logging_out_ends_a_copied_cookie_too(app, as_role, db):
+    browser = as_role("supervisor")
+    thief = copy_of(browser, app)
+    assert thief.get("/console/").status_code == 200
+    browser.post("/console/logout")
+    response = thief.get("/console/calls")
+    assert response.status_code == 302 and response.location.startswith("/console/login")
+    assert thief.get("/console/live.json").status_code == 401
+    [row] = db.scalars(select(ConsoleSession)).all()
+    assert row.ended_why == "logout" and row.ended_at is not None
+
+
+def test_the_cookie_holds_a_token_not_the_user(app, as_role, db):
     browser = as_role("operator")
-    db.get(User, users["operator"].id).password_hash = generate_password_hash("another password", method="scrypt:1024:8:1")
-    db.commit()
-    assert browser.get("/console/").status_code == 302
+    cookie = browser.client.get_cookie("session").value
+    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert set(payload) <= {"sid", "language", "csrf_token", "_flashes"}
+    [row] = db.scalars(select(ConsoleSession)).all()
+    assert row.id == hashlib.sha256(payload["sid"].encode()).hexdigest()
+
+
+def test_a_new_password_deactivation_or_new_role_ends_every_login_of_that_user(app, as_role, db, users):
+    for change in (lambda s, u: accounts.set_password(s, u, generate_password_hash("another password 77")),
+                   lambda s, u: accounts.set_active(s, u, False),
+                   lambda s, u: accounts.set_role(s, u, "field_officer", ["50"])):
+        user = db.get(User, users["operator"].id)
+        user.active, user.role, user.provinces, user.password_hash = True, "operator", [], FAST_HASH
+        db.commit()
+        first, second, other = as_role("operator"), as_role("operator"), as_role("supervisor")
+        change(db, db.get(User, users["operator"].id))
+        db.commit()
+        assert first.get("/console/").status_code == 302 and second.get("/console/").status_code == 302
+        assert other.get("/console/").status_code == 200
+
+
+def test_a_session_row_seen_at_most_once_a_minute(app, users, db):
+    with time_machine.travel(START, tick=False) as clock:
+        browser = Browser(app.test_client())
+        browser.login("operator")
+        clock.shift(timedelta(seconds=30))
+        browser.get("/console/")
+        db.expire_all()
+        assert db.scalars(select(ConsoleSession)).one().seen_at == START
+        clock.shift(timedelta(seconds=40))
+        browser.get("/console/")
+        browser.get("/console/live.json")
+        db.expire_all()
+        assert db.scalars(select(ConsoleSession)).one().seen_at == START + timedelta(seconds=70)
 
 
 def test_five_failures_lock_the_username_from_that_address_for_fifteen_minutes(app, users, db):
@@ -197,3 +254,34 @@ def test_the_session_cookie_is_secure_outside_development(config):
 def test_a_post_to_no_route_is_answered_by_routing_not_csrf(client):
     assert client.post("/console/nowhere").status_code == 404
     assert client.delete("/console/login").status_code == 405
+
+
+@pytest.mark.parametrize("kept_in", ["redis", "process"])
+def test_simultaneous_attempts_check_no_more_passwords_than_the_limit(config, redis_url, users, monkeypatch, kept_in):
+    """30 wrong passwords at once: the count and the check are one step, so at most 5 passwords are checked."""
+    config.REDIS_URL = redis_url if kept_in == "redis" else None
+    app = create_app(config)
+    checked, lock = [], threading.Lock()
+
+    def slow_check(password_hash, password):  # widens the window between reading the count and adding to it
+        with lock:
+            checked.append(password)
+        time.sleep(0.05)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr(login, "check_password_hash", slow_check)
+    browsers = [Browser(app.test_client()) for _ in range(30)]
+    for browser in browsers:
+        browser.get("/console/login")
+    start = threading.Barrier(len(browsers))
+
+    def attempt(browser: Browser) -> int:
+        start.wait()
+        return browser.post("/console/login", {"username": "operator", "password": "guess"}).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        answers = sorted(pool.map(attempt, browsers))
+    assert len(checked) <= 5
+    assert answers.count(401) == len(checked) and answers.count(429) == 30 - len(checked)
+    assert Browser(app.test_client()).login("operator", PASSWORD).status_code == 429
+    app.extensions["engine"].dispose()

@@ -11,7 +11,8 @@ EVERYONE = STAFF | {"field_officer"}
 SUPERVISORS = {"supervisor", "admin"}
 PUBLIC = "public"
 
-# endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province, {case} its case.
+# endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province, {case} its case,
+# {user} the field officer.
 ROUTES = {
     "console.login": ("GET", "/console/login", PUBLIC, None),
     "console.logout": ("POST", "/console/logout", EVERYONE, {}),
@@ -51,6 +52,19 @@ ROUTES = {
     "console.simulator_press": ("POST", "/console/simulator/press", STAFF, {"key": "1"}),
     "console.queues": ("GET", "/console/queues", SUPERVISORS, None),
     "console.requeue_job": ("POST", "/console/queues/requeue", SUPERVISORS, {"queue": "sms", "job": "sms-1"}),
+    "console.password": ("GET", "/console/password", EVERYONE, None),
+    "console.change_password": ("POST", "/console/password", EVERYONE, {"current": "not the password"}),
+    "console.users": ("GET", "/console/users", {"admin"}, None),
+    "console.create_user": ("POST", "/console/users", {"admin"},
+                            {"username": "walker", "role": "operator", "language": "en",
+                             "password": "walk the long road 9", "confirm": "walk the long road 9"}),
+    "console.user": ("GET", "/console/users/{user}", {"admin"}, None),
+    "console.set_user_role": ("POST", "/console/users/{user}/role", {"admin"},
+                              {"role": "field_officer", "provinces": "50"}),
+    "console.reset_user_password": ("POST", "/console/users/{user}/password", {"admin"},
+                                    {"password": "walk the long road 9", "confirm": "walk the long road 9"}),
+    "console.set_user_active": ("POST", "/console/users/{user}/active", {"admin"}, {"active": "yes"}),
+    "console.end_user_sessions": ("POST", "/console/users/{user}/logins", {"admin"}, {}),
 }
 JSON = {"console.live"}
 
@@ -73,9 +87,9 @@ def test_every_console_view_is_guarded(app):
                 assert set(view.roles) == expected, endpoint
 
 
-def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0):
+def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0, user_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
-    path = path.format(call=call_id, case=case_id, contact=contact_id)
+    path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
@@ -101,7 +115,7 @@ def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
     contact = add_centre(db)
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
-        response = _request(as_role(role), endpoint, call.id, case.id, contact.id)
+        response = _request(as_role(role), endpoint, call.id, case.id, contact.id, users["field_officer"].id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:
