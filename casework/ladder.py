@@ -179,6 +179,7 @@ def acknowledge(session: Session, case: Case, contact: Contact, simulated_by: st
     if not case.waiting:
         return False
     now = utcnow()
+    _missed_before_its_check(case, now)
     if simulated_by:
         case.move_to("acknowledged", simulated_by, f"simulated ACK (dry run) for level {contact.level}")
     else:
@@ -197,6 +198,7 @@ def move(case: Case, status: str, actor: str, note: str | None = None, outcome: 
     was_waiting = case.waiting
     case.move_to(status, actor, note, outcome=outcome if status == "closed" else None)
     if was_waiting and status != "escalating":
+        _missed_before_its_check(case, utcnow())
         if status == "acknowledged":
             case.acknowledged_at = case.acknowledged_at or utcnow()
         case.sla_due_at, case.unacknowledged = None, False
@@ -281,6 +283,12 @@ def missed(case: Case, level: int, deadline: datetime) -> None:
     not moved by a later window or a re-run check."""
     if case.sla_missed_at is None:
         case.sla_missed_level, case.sla_missed_at = level, deadline
+
+
+def _missed_before_its_check(case: Case, now: datetime) -> None:
+    """Taken after the window closed but before its check job ran (workers busy): that window was missed too."""
+    if case.sla_due_at is not None and case.sla_due_at < now:
+        missed(case, case.level, case.sla_due_at)
 
 
 def check(session: Session, config, case_id: int, level: int, run: int = 0) -> Step:

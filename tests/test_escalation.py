@@ -422,3 +422,27 @@ def test_a_ladder_that_runs_out_with_nobody_to_text_is_late_from_that_moment(lad
     case = the_case(db)
     assert case.unacknowledged and (case.sla_missed_level, case.sla_missed_at) == (1, now)
     assert case.lateness(now) == Lateness(1, timedelta(0), False)
+
+
+def test_an_ack_after_the_deadline_but_before_its_check_ran_is_late(ladder_env, db):
+    """The SLA check job runs a moment after the deadline (or later, with workers busy): an ACK in between was
+    still given after the window and must be marked late, by SMS or by a person in the console."""
+    app, twilio, redis = ladder_env
+    report(twilio, SID, ["1", "3"], postcode="50200")
+    run_jobs(redis)
+    deadline = the_case(db).sla_due_at
+    with time_machine.travel(deadline + timedelta(minutes=3), tick=False):
+        reply(twilio, DUTY_1, f"ACK {the_case(db).ack_code}", "SM" + "c" * 32)  # before any worker ran the check
+        now = utcnow()
+    case = the_case(db)
+    assert case.status == "acknowledged" and (case.sla_missed_level, case.sla_missed_at) == (1, deadline)
+    assert case.lateness(now) == Lateness(1, timedelta(minutes=3), True)
+    report(twilio, "CA" + "d" * 32, ["1", "3"], postcode="10200")
+    run_jobs(redis)
+    second = db.scalars(select(Case).order_by(Case.id.desc())).first()
+    with app.extensions["sessions"]() as session, session.begin():
+        taken = session.get(Case, second.id)
+        with time_machine.travel(taken.sla_due_at + timedelta(seconds=30), tick=False):
+            ladder.move(taken, "acknowledged", "user:1")
+    db.expire_all()
+    assert db.get(Case, second.id).sla_missed_level == 1
