@@ -258,5 +258,5 @@ def test_download_cases_as_csv(page, app, db):
     download = waiting.value
     assert download.suggested_filename.startswith("cases-") and download.suggested_filename.endswith(".csv")
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "reference,status,kind,urgency,province,centre,created,acknowledged,closed,outcome,level"
+    assert lines[0] == "reference,status,kind,urgency,province,centre,created,acknowledged,closed,outcome,level,missed_level,missed_at"
     assert len(lines) == 2 and lines[1].startswith(case.reference + ",")
