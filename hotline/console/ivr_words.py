@@ -42,7 +42,8 @@ def describe_step(step: str) -> str:
 def _meaning(node: Node, answer: str) -> str:
     if node.kind in ("choice", "goodbye"):
         if answer == "-":
-            return _("heard the case reference") if node.kind == "goodbye" else _("no answer")
+            # the goodbye read a case reference, or an other-help call's number: the same words fit both
+            return _("listened to the end") if node.kind == "goodbye" else _("no answer")
         go = node.options.get(answer)
         if go is None:
             return _("pressed %(key)s, which is not an option", key=answer)

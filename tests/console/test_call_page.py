@@ -22,7 +22,7 @@ def test_the_menu_path_and_timeline_in_words(as_role, db):
                   "Kind of trafficking — 3: Forced labour or services", "Postcode — 50200 (Chiang Mai)",
                   "Call back on this number — 2: no", "Voice message — left a message",
                   "pressed 7x, which is not an option", "Operator — not reached (busy)",
-                  "Main menu: the call went on too long", "Goodbye — heard the case reference"):
+                  "Main menu: the call went on too long", "Goodbye — listened to the end"):
         assert words in page, words
     assert "Kind of trafficking: 3" in page and "completed" in page
     assert "+66812345678" not in page  # the events' raw parameters are not shown
