@@ -92,3 +92,30 @@ def test_hostile_menu_steps_always_get_twiml(fuzz, errors):
 
     hostile()
     assert errors == [], [r.getMessage() for r in errors[:5]]
+
+
+def test_hostile_menu_steps_after_the_case_opened_get_twiml_and_leave_one_case(fuzz, errors):
+    """Late input (a key press after the final status opened the case) goes through casework.late_input: hostile
+    steps for that call must never fail it, nor open a second case."""
+    from helpers.ladder import report
+    from helpers.support import call_params
+    from sqlalchemy import func, select
+
+    from models import Call, Case
+
+    sid = "CA" + "f" * 32
+    report(fuzz, sid, ["1", "3"])  # the status callback arrives before any postcode: the case opened unrouted
+    late_steps = st.builds(lambda node, s: (f"/voice/ivr/{node}?s={s}&try=1", node),
+                           st.sampled_from(sorted(MENU)), st.integers(2, 40))
+
+    @given(step=late_steps, digits=hostile_text)
+    @settings(max_examples=EXAMPLES // 3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def hostile(step, digits):
+        answers_twiml(fuzz.post(step[0], call_params(sid, Digits=digits)))
+
+    hostile()
+    assert errors == [], [r.getMessage() for r in errors[:5]]
+    sessions = fuzz.client.application.extensions["sessions"]
+    with sessions() as session:
+        call_id = session.scalar(select(Call.id).where(Call.call_sid == sid))
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.call_id == call_id)) == 1
