@@ -5,11 +5,12 @@ from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
 from .outbox import OutboxItem
 from .people import ROLES, Annotation, ApiToken, AuditEntry, ConsoleSession, Report, User
+from .story import FieldReport, Intake, LinkedCall, Referral, ReferralStep
 from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 
 __all__ = [
     "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre",
-    "ConsoleSession", "Contact", "Escalation",
+    "ConsoleSession", "Contact", "Escalation", "FieldReport", "Intake", "LinkedCall", "Referral", "ReferralStep",
     "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
     "User", "make_engine", "make_sessionmaker", "utcnow",
 ]
