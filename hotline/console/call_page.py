@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import Annotation, Call, Case
 
-from . import bp
+from . import bp, story
 from .access import EVERYONE, STAFF, current_user, db, requires, scoped_calls, visible_call
 from .audit import record
 from .forms import CallDetailsForm, NoteForm, RevealForm
@@ -81,6 +81,7 @@ def render_call(call: Call, status: int = 200, revealed: str | None = None, **fo
         note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),
         recording_unavailable=why_not_here(),
     )
+    context.update(story.call_context(call, user))
     return make_response(render_template("console/call.html", **context), status)
 
 

@@ -13,7 +13,7 @@ from models import Call, Case, Centre, Contact, Message, User, utcnow
 from models.places import province_name
 from models.vocabulary import NEXT, OPEN_STATUSES
 
-from . import bp, export
+from . import bp, export, story
 from .access import EVERYONE, current_user, db, requires, scoped_cases, snapshot
 from .audit import record
 from .call_actions import write_note
@@ -116,6 +116,7 @@ def render_case(case: Case, status: int = 200, **forms):
     )
     # The workflow's buttons, in the order a case usually goes; "escalating" is the ladder's own step.
     context["next_statuses"] = [s for s in MANUAL if s in NEXT[case.status]]
+    context.update(story.case_context(case, user))
     return make_response(render_template("console/case.html", **context), status)
 
 
