@@ -63,8 +63,36 @@ NEXT = {
 OUTCOMES = {
     "rescued_assisted": N_("rescued or assisted"), "referred_police": N_("referred to the police"),
     "referred_agency": N_("referred to another agency"), "no_action_needed": N_("no action needed"),
-    "false_report": N_("false report"),
+    "false_report": N_("false report"), "no_trafficking": N_("no trafficking found"),
+    "not_found": N_("not found"),
 }
+
+# The case story (models/story.py). Signs of trafficking an operator ticks on the intake, in checklist order.
+INDICATORS = {
+    "documents_taken": N_("identity documents taken"),
+    "debt_bondage": N_("debt owed to the employer or recruiter"),
+    "not_free_to_leave": N_("not free to leave, or locked in"),
+    "threats_violence": N_("threats or violence"),
+    "pay_withheld": N_("pay withheld, or none"),
+    "deceived_job": N_("deceived about the job"),
+    "child_commercial_sex": N_("a child in commercial sex"),
+    "forced_crime": N_("forced to commit crimes (scam compounds included)"),
+    "moved_across_border": N_("moved across a border"),
+}
+# Other agencies a case can be referred to.
+AGENCIES = {
+    "police_191": N_("police (191)"),
+    "atp_police": N_("anti-trafficking police (TICAC / AHTD)"),
+    "dsi": N_("Department of Special Investigation (DSI)"),
+    "shelter": N_("provincial shelter"),
+    "embassy": N_("embassy or consulate"),
+    "ngo": N_("NGO"),
+}
+REFERRAL_STATUSES = {"requested": N_("requested"), "accepted": N_("accepted"), "declined": N_("declined"),
+                     "done": N_("done")}
+REFERRAL_NEXT = {"requested": {"accepted", "declined"}, "accepted": {"done"}, "declined": set(), "done": set()}
+# What a field team reports by SMS after acknowledging.
+FIELD_REPORTS = {"arrived": N_("arrived"), "done": N_("done"), "note": N_("note")}
 
 # Twilio's call statuses and the console's words for them (models.calls orders them).
 CALL_STATUSES = {

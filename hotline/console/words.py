@@ -9,7 +9,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from models import CENTRAL
-from models.vocabulary import CALL_STATUSES, CASE_STATUSES, KINDS, LANGUAGES, OUTCOMES, SMS_STATUSES, SOURCES, TOPICS, URGENCIES
+from models.vocabulary import (
+    AGENCIES,
+    CALL_STATUSES,
+    CASE_STATUSES,
+    FIELD_REPORTS,
+    INDICATORS,
+    KINDS,
+    LANGUAGES,
+    OUTCOMES,
+    REFERRAL_STATUSES,
+    SMS_STATUSES,
+    SOURCES,
+    TOPICS,
+    URGENCIES,
+)
 
 from .i18n import province_label
 
@@ -23,6 +37,10 @@ URGENCY = {code: _l(words) for code, words in URGENCIES.items()}
 TOPIC = {code: _l(words) for code, words in TOPICS.items()}
 SOURCE = {code: _l(words) for code, words in SOURCES.items()}
 SMS_STATUS = {code: _l(words) for code, words in SMS_STATUSES.items()}
+INDICATOR = {code: _l(words) for code, words in INDICATORS.items()}
+AGENCY = {code: _l(words) for code, words in AGENCIES.items()}
+REFERRAL_STATUS = {code: _l(words) for code, words in REFERRAL_STATUSES.items()}
+FIELD_REPORT = {code: _l(words) for code, words in FIELD_REPORTS.items()}
 ROLE = {"operator": _l("operator"), "supervisor": _l("supervisor"), "admin": _l("administrator"),
         "field_officer": _l("field officer")}
 EVENT = {"incoming": _l("call came in"), "status": _l("call status"), "ivr": _l("menu answer"),
@@ -48,7 +66,8 @@ AUDIT = {
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
-          "audit": AUDIT, "sms_status": SMS_STATUS, "actor": ACTOR, "queue": QUEUE}
+          "audit": AUDIT, "sms_status": SMS_STATUS, "actor": ACTOR, "queue": QUEUE, "indicator": INDICATOR,
+          "agency": AGENCY, "referral_status": REFERRAL_STATUS, "field_report": FIELD_REPORT}
 
 
 def say(table: str, code: str | None) -> str:
