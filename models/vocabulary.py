@@ -88,7 +88,7 @@ AGENCIES = {
     "embassy": N_("embassy or consulate"),
     "ngo": N_("NGO"),
 }
-REFERRAL_STATUSES = {"requested": N_("requested"), "accepted": N_("accepted"), "declined": N_("declined"),
+REFERRAL_STATUSES = {"requested": N_("requested"), "accepted": N_("accepted by the agency"), "declined": N_("declined"),
                      "done": N_("done")}
 REFERRAL_NEXT = {"requested": {"accepted", "declined"}, "accepted": {"done"}, "declined": set(), "done": set()}
 # What a field team reports by SMS after acknowledging.
