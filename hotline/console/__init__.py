@@ -41,6 +41,8 @@ from . import (  # noqa: E402,F401
     call_actions,
     call_page,
     calls,
+    case_place,
+    case_print,
     cases,
     centres,
     dashboard,
