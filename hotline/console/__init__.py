@@ -46,6 +46,7 @@ from . import (  # noqa: E402,F401
     cases,
     centres,
     dashboard,
+    export_deidentified,
     i18n,
     login,
     pages,
