@@ -21,7 +21,7 @@ from helpers.case_story import (
 from helpers.console_support import add_case
 from sqlalchemy import select
 
-from models import AuditEntry, Intake
+from models import AuditEntry, FieldReport, Intake, Referral, Report
 
 
 def text(response) -> str:
@@ -91,9 +91,14 @@ def test_free_text_is_escaped_on_the_case_page_and_in_print(as_role, db, users):
     case = add_story(db, users["operator"])
     intake = db.scalars(select(Intake).where(Intake.case_id == case.id, Intake.version == 2)).one()
     intake.place, intake.landmark, intake.held_responsible = attack, attack, attack
+    db.scalars(select(Report).where(Report.case_id == case.id)).one().description = attack
+    db.scalars(select(FieldReport).where(FieldReport.kind == "note")).one().body = attack
+    referral = db.scalars(select(Referral).where(Referral.agency == "police_191")).one()
+    referral.detail, referral.steps[1].note = attack, attack
     db.commit()
     browser = as_role("operator")
-    for path in (f"/console/cases/{case.id}", f"/console/cases/{case.id}/print"):
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+    for path, times in ((f"/console/cases/{case.id}", 2), (f"/console/cases/{case.id}/print", 7)):
         page = browser.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page, path
-        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, path
+        assert page.count(escaped) >= times, path  # print: + account, field note, referral, step
