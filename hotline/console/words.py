@@ -52,6 +52,7 @@ AUDIT = {
     "logout": _l("logged out"), "reveal_number": _l("revealed a caller number"),
     "play_recording": _l("played a recording"), "edit_call": _l("changed a call"), "open_case": _l("opened a case"),
     "export_csv": _l("exported CSV"), "api_call": _l("API call"),
+    "export_case": _l("printed a case for handover"),
     "retention": _l("retention run"), "subject_find": _l("data-subject request: looked up"),
     "subject_export": _l("data-subject request: exported"), "subject_erase": _l("data-subject request: erased"),
     "add_contact": _l("added a contact"), "edit_contact": _l("changed a contact"),

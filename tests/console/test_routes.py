@@ -33,6 +33,8 @@ ROUTES = {
     "console.move_case": ("POST", "/console/cases/{case}/status", EVERYONE, {"status": "in_progress"}),
     "console.add_case_note": ("POST", "/console/cases/{case}/notes", EVERYONE, {"body": "team on the way"}),
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
+    "console.print_case": ("GET", "/console/cases/{case}/print", EVERYONE, None),
+    "console.cases_deidentified_csv": ("GET", "/console/export/cases-deidentified.csv", SUPERVISORS, None),
     "console.sms": ("GET", "/console/sms", SUPERVISORS, None),
     "console.reports": ("GET", "/console/reports", SUPERVISORS | {"field_officer"}, None),
     "console.reports_csv": ("GET", "/console/reports/provinces.csv", SUPERVISORS, None),
