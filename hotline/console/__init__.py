@@ -44,6 +44,7 @@ from . import (  # noqa: E402,F401
     cases,
     centres,
     dashboard,
+    field_reports,
     i18n,
     login,
     pages,
