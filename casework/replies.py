@@ -22,9 +22,9 @@ closed case gets "already closed" and changes nothing either.
 A progress word on a case still waiting acknowledges it first: a team that is there has taken the case, and a
 second SMS from the field, or a case left late on the dashboard, would help nobody.
 
-Who: an ACK counts only from an active contact sent an escalation for the case that was not withdrawn (superseded,
-cancelled); a report, in addition, only from one texted in the case's current ladder run (the one that
-acknowledged, or another texted for its present centre), not from a centre the case has left. Anyone else gets
+Who: a reply (an ACK or a report) counts only from an active contact texted in the case's current ladder run
+(the one that acknowledged, or another texted for its present centre) whose SMS was not withdrawn (superseded,
+cancelled): not from a centre the case has left, whose acknowledger's SMS stays "acknowledged". Anyone else gets
 the same help as an unknown code, which says nothing of whether that case exists.
 """
 from __future__ import annotations
@@ -140,19 +140,17 @@ def answer(session: Session, sender: str | None, body: str, sid: str, simulated_
     contacts = list(session.scalars(select(Contact).where(Contact.phone == phone, Contact.active.is_(True)))) if phone else []
     if not contacts or not (reply.case_id or reply.code or reply.keyword):
         return Answer(HELP_SMS)
-    cases = _named(_cases_escalated_to(session, [c.id for c in contacts], current_run=bool(reply.report)), reply)
+    cases = _named(_cases_escalated_to(session, [c.id for c in contacts]), reply)
     if len(cases) > 1:
         return Answer(several_cases_sms(cases, REPLY_WORDS.get(reply.report, "ACK")))
     if not cases:
         return Answer(HELP_SMS)
-    case = cases[0]
+    case, contact = cases[0], _contact_for(cases[0], contacts)
     if reply.report:
-        return _report(session, case, _contact_for(case, contacts, current_run=True), reply, sid, simulated_by)
-    if reply.text and not case.waiting:  # free text about a case already taken: a note, from a team of its run
-        reporter = _contact_for(case, contacts, current_run=True)
-        if reporter is not None:
-            return _report(session, case, reporter, Reply(report="note", text=reply.text), sid, simulated_by)
-    if not ladder.acknowledge(session, case, _contact_for(case, contacts), simulated_by):
+        return _report(session, case, contact, reply, sid, simulated_by)
+    if reply.text and not case.waiting:  # free text about a case already taken: a note
+        return _report(session, case, contact, Reply(report="note", text=reply.text), sid, simulated_by)
+    if not ladder.acknowledge(session, case, contact, simulated_by):
         return Answer(already_acknowledged_sms(case), case)
     return Answer(confirmation_sms(case), case, acknowledged=True)
 
@@ -182,19 +180,20 @@ def _waiting(cases: list[Case]) -> list[Case]:
     return [c for c in cases if c.waiting]
 
 
-def _cases_escalated_to(session: Session, contact_ids: list[int], current_run: bool = False) -> list[Case]:
-    query = (select(Case).join(Escalation, Escalation.case_id == Case.id)
-             .where(Escalation.contact_id.in_(contact_ids), Escalation.status.not_in(NOT_ANSWERABLE)))
-    if current_run:
-        query = query.where(Escalation.ladder_run == Case.ladder_run)
-    return list(session.scalars(query.distinct().order_by(Case.id)))
+def _cases_escalated_to(session: Session, contact_ids: list[int]) -> list[Case]:
+    """The cases these contacts may answer: texted in the case's current ladder run and not withdrawn."""
+    return list(session.scalars(
+        select(Case).join(Escalation, Escalation.case_id == Case.id)
+        .where(Escalation.contact_id.in_(contact_ids), Escalation.status.not_in(NOT_ANSWERABLE),
+               Escalation.ladder_run == Case.ladder_run)
+        .distinct().order_by(Case.id)))
 
 
-def _contact_for(case: Case, contacts: list[Contact], current_run: bool = False) -> Contact | None:
+def _contact_for(case: Case, contacts: list[Contact]) -> Contact:
     """The sender's contact row that this case was escalated to (a person may sit at two levels)."""
-    escalated = {e.contact_id for e in case.escalations if e.status not in NOT_ANSWERABLE
-                 and (not current_run or e.ladder_run == case.ladder_run)}
-    return next((c for c in contacts if c.id in escalated), None)
+    escalated = {e.contact_id for e in case.escalations
+                 if e.status not in NOT_ANSWERABLE and e.ladder_run == case.ladder_run}
+    return next(c for c in contacts if c.id in escalated)
 
 
 # --- the two SMS webhooks' writes, usable from a request or from the spool ------
