@@ -48,17 +48,45 @@ def confirmation_sms(case) -> str:
     return f"1300: บันทึกการรับเรื่องเคส {case.reference} แล้ว ขอบคุณค่ะ / ACK recorded for {case.reference}"
 
 
-HELP_SMS = "1300: ไม่พบเคสที่รอตอบรับ ตอบ ACK และรหัส 4 หลัก เช่น ACK 4821 / No open case: reply ACK + 4-digit code"
+# Also the answer to a number that was not texted about the case it names: it says nothing of whether that case exists.
+HELP_SMS = ("1300: ไม่พบเคส ตอบ ACK/ถึงแล้ว/เสร็จ/บันทึก + รหัส 4 หลัก เช่น ACK 4821 "
+            "/ No case: reply ACK, ARRIVED, DONE or NOTE + 4-digit code")
 
 
-def several_cases_sms(cases) -> str:
-    """A reply that fits more than one waiting case: which one? Their references only, as the escalation SMS had."""
-    references = ", ".join(case.reference for case in cases[:3])
-    return f"1300: ตรงกับหลายเคส ตอบ ACK + เลขเคส: {references} / Several cases match: reply ACK + reference"
+def several_cases_sms(cases, word: str = "ACK") -> str:
+    """A reply that fits more than one case: which one? Their references only, as the escalation SMS had; `word`
+    is what to reply with (ACK, or the progress word the team used)."""
+    for shown in (3, 2, 1):
+        references = ", ".join(case.reference for case in cases[:shown])
+        text = f"1300: ตรงกับหลายเคส ตอบ {word} + เลขเคส: {references} / Several cases match: reply {word} + reference"
+        if segments(text) <= MAX_SEGMENTS:
+            break
+    return text
 
 
 def already_acknowledged_sms(case) -> str:
     return f"1300: เคส {case.reference} มีผู้รับเรื่องแล้ว / {case.reference} was already acknowledged"
+
+
+# Progress reported after the ACK (casework.replies): each confirmed with the reference only.
+REPORTED = {"arrived": "1300: บันทึกการถึงที่เกิดเหตุ เคส {ref} แล้ว / Arrival recorded for {ref}",
+            "done": "1300: ปิดเคส {ref} แล้ว ขอบคุณค่ะ / {ref} closed, thank you",
+            "note": "1300: บันทึกข้อความเคส {ref} แล้ว / Note recorded for {ref}"}
+
+
+def reported_sms(case, kind: str) -> str:
+    return REPORTED[kind].format(ref=case.reference)
+
+
+def done_help_sms(case) -> str:
+    """DONE without an outcome it knows: the outcomes to reply with, nothing changed."""
+    code = case.ack_code
+    return (f"1300: ปิดเคส ตอบ เสร็จ {code} ช่วยเหลือ N/ส่งต่อ/ไม่พบการค้ามนุษย์/ไม่พบ "
+            f"/ DONE {code} RESCUED N, REFERRED, NOTRAFFICKING or NOTFOUND")
+
+
+def closed_sms(case) -> str:
+    return f"1300: เคส {case.reference} ปิดแล้ว / {case.reference} is already closed"
 
 
 # The database was down when the reply came: it is spooled, and acknowledged once replayed.

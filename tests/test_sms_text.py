@@ -10,8 +10,11 @@ from casework.wording import (
     HELP_SMS,
     KEPT_SMS,
     already_acknowledged_sms,
+    closed_sms,
     confirmation_sms,
+    done_help_sms,
     escalation_sms,
+    reported_sms,
     segments,
     several_cases_sms,
 )
@@ -66,3 +69,15 @@ def test_every_kind_has_a_thai_label_and_replies_fit():
     assert segments(already_acknowledged_sms(case(reference="1300-69-999999"))) <= 2
     assert segments(confirmation_sms(case(reference="1300-69-999999"))) <= 2
     assert segments(several_cases_sms([case(reference="1300-69-999999")] * 5)) <= 2
+
+
+def test_the_answers_to_progress_reports_fit_and_carry_the_reference_only():
+    longest = case(id=999999, reference="1300-69-999999")
+    for kind in ("arrived", "done", "note"):
+        text = reported_sms(longest, kind)
+        assert segments(text) <= 2 and longest.reference in text, text
+    assert segments(done_help_sms(longest)) <= 2 and "DONE 9999 RESCUED" in done_help_sms(longest)
+    assert segments(closed_sms(longest)) <= 2
+    for word in ("ACK", "ARRIVED", "DONE", "NOTE"):
+        text = several_cases_sms([longest] * 5, word)
+        assert segments(text) <= 2 and longest.reference in text and f"reply {word}" in text

@@ -47,6 +47,7 @@ from . import (  # noqa: E402,F401
     centres,
     dashboard,
     export_deidentified,
+    field_reports,
     i18n,
     login,
     pages,

@@ -72,6 +72,6 @@ def sms_reply():
     user = current_user()
     result = replies.simulate(db(), contact, form.body.data.strip(), by=f"user:{user.id}")
     record(db(), "simulate_reply", user, target=result.case.reference if result.case else f"contact:{contact.id}",
-           reason=f"as {contact.name}, level {contact.level}: {'acknowledged' if result.acknowledged else 'no ACK'}")
+           reason=f"as {contact.name}, level {contact.level}: {result.reported or ('acknowledged' if result.acknowledged else 'no ACK')}")
     db().commit()
     return render_sms(None, {"said": [result.text], "contact": contact.name})

@@ -87,7 +87,7 @@ def _routed(code: str) -> str:
     return _("routed to %(centre)s", centre=centre)
 
 
-# The notes casework writes in a case's history (casework.intake, casework.ladder), in English, as the user's words.
+# The notes casework writes in a case's history (casework.intake, casework.ladder, casework.field_reports), in English, as the user's words.
 NOTES = [
     (re.compile(r"routed to (\S+)"), lambda found: _routed(found[1])),
     (re.compile(r"no centre loaded: unrouted"), lambda found: _("no centre loaded: not routed")),
@@ -95,6 +95,8 @@ NOTES = [
     (re.compile(r"ACK by SMS from level (\d+)"), lambda found: _("ACK by SMS from level %(n)s", n=found[1])),
     (re.compile(r"simulated ACK \(dry run\) for level (\d+)"),
      lambda found: _("simulated ACK (dry run) for level %(n)s", n=found[1])),
+    (re.compile(r"reported by SMS: (arrived|done)"),
+     lambda found: _("reported by SMS: %(report)s", report=say("field_report", found[1]))),
 ]
 
 

@@ -36,7 +36,7 @@ def incoming():
         return twiml(response)
     if result is not None:
         log.info("SMS %s from %s: %s", form.get("MessageSid"), mask(form.get("From")),
-                 "acknowledged" if result.acknowledged else "no match")
+                 result.reported or ("acknowledged" if result.acknowledged else "no match"))
         response.message(result.text)
     return twiml(response)
 
