@@ -120,7 +120,7 @@ def bars(name: str, title: str, desc: str, rows: list[Bar], axis_x: str,
         out.append(_text(x, bottom + 12, _number(value), "middle"))
     for i, r in enumerate(rows):
         y = top + i * row
-        out.append(_text(left, y + 11, r.label))
+        out.append(_text(left + 2, y + 11, r.label))
         width = max(0.0, r.value * scale)
         out.append(f'<rect x="{left}" y="{y + 15:.1f}" width="{width:.1f}" height="11" fill="{PALETTE[0]}"/>')
         out.append(_text(left + width + 4, y + 25, r.shown))

@@ -17,7 +17,6 @@ from wtforms.validators import Optional
 
 from casework.story_figures import Story, story
 from models import Call, Case, utcnow
-from models.vocabulary import AGENCIES, INDICATORS, OUTCOMES, REFERRAL_STATUSES
 
 from . import bp
 from .access import current_user, db, requires, scoped_calls, scoped_cases, snapshot
@@ -28,6 +27,7 @@ from .forms import Day, Select
 from .i18n import BUDDHIST_OFFSET, buddhist_year, province_label, today
 from .report_charts import charts
 from .report_queries import Period, figures, fiscal_year_start, periods, spreads
+from .report_story import STORY_CSV, StoryTables
 from .words import KIND, LANGUAGE, say
 
 READERS = ("supervisor", "admin", "field_officer")  # field officers: their provinces' figures only
@@ -62,7 +62,7 @@ class Row:
 
 
 @dataclass
-class Report:
+class Report(StoryTables):
     unit: str
     spans: list[Period]
     values: dict
@@ -77,47 +77,6 @@ class Report:
     counted_at: datetime | None = None  # when the summary's figures used were counted (None: all counted live)
     counted_until: date | None = None  # ... for the days before this one
     story: Story = field(default_factory=Story)  # the case story's figures for all the spans together
-
-    @property
-    def outcomes(self) -> list[tuple[str, int]]:
-        """(outcome, cases closed with it), in the vocabulary's order, those with none left out."""
-        known = [code for code in OUTCOMES if code in self.story.outcomes]
-        return [(code, self.story.outcomes[code]) for code in known + sorted(set(self.story.outcomes) - set(known))]
-
-    @property
-    def people_provinces(self) -> list[tuple[str, object]]:
-        """(province name, People) by name, the unknown province last."""
-        rows = self.story.by_province.items()
-        return [(province_label(k), v) for k, v in sorted(rows, key=lambda r: (r[0] is None, province_label(r[0])))]
-
-    @property
-    def people_kinds(self) -> list[tuple[str, object]]:
-        """(kind's words, People) in the vocabulary's order, no kind yet last."""
-        order = [*KIND, None]
-        rows = sorted(self.story.by_kind.items(), key=lambda r: order.index(r[0]) if r[0] in order else len(order))
-        return [(say("kind", k) if k else _("not known yet"), v) for k, v in rows]
-
-    @property
-    def to_arrival(self) -> list[tuple[str, object]]:
-        """(province name, Spread of acknowledgement to arrival) by name."""
-        rows = self.story.to_arrival.items()
-        return [(province_label(k), v) for k, v in sorted(rows, key=lambda r: (r[0] is None, province_label(r[0])))]
-
-    @property
-    def referrals(self) -> list[tuple[str, list[int]]]:
-        """(agency, referrals per status in REFERRAL_STATUSES' order) for each agency with any."""
-        agencies = {agency for agency, _status in self.story.referrals}
-        return [(agency, [self.story.referrals.get((agency, status), 0) for status in self.referral_statuses])
-                for agency in [*(a for a in AGENCIES if a in agencies), *sorted(agencies - set(AGENCIES))]]
-
-    @property
-    def referral_statuses(self) -> list[str]:
-        return [*REFERRAL_STATUSES, *sorted({s for _a, s in self.story.referrals} - set(REFERRAL_STATUSES))]
-
-    @property
-    def indicators(self) -> list[tuple[str, int]]:
-        """(sign of trafficking, cases whose intake has it), every sign in checklist order."""
-        return [(code, self.story.indicators.get(code, 0)) for code in INDICATORS]
 
     @property
     def last_day(self) -> date:
@@ -268,6 +227,7 @@ CSV_TABLES = {
     "languages": lambda r: _counts_table(r, r.languages, "language", "language_name"),
     "ack-provinces": lambda r: _spread_table(r.ack_provinces, "province_code", "province"),
     "ack-levels": lambda r: _spread_table(r.ack_levels, "level", "level_name"),
+    **STORY_CSV,
 }
 
 

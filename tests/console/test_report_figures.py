@@ -2,17 +2,20 @@
 signs of trafficking, referrals, arrivals, outcomes), the charts as SVG, and the provinces' names on the map."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
 from helpers.console_support import Browser, add_case, add_user
+from sqlalchemy import select
 
 from casework import summary
 from casework.figures import Period, fiscal_year_start, periods
 from hotline.console.charts import Bar, Series, bars, stacked, ticks
-from models import Centre, Contact, FieldReport, Intake, Referral
+from models import AuditEntry, Centre, Contact, FieldReport, Intake, Referral
 
 WEEKS = "/console/reports?period=week&date_from=2026-11-02&date_to=2026-11-22"
 YEARS = "/console/reports?period=fiscal_year&date_from=2025-10-01&date_to=2027-09-30"
@@ -191,6 +194,30 @@ def test_no_story_figures_reads_as_nothing_recorded(as_role, db):
     assert _table(page, "people-per-province")[1] == ["No case opened in these periods has an intake."]
     assert _table(page, "referrals")[1] == ["No case opened in these periods was referred."]
     assert all(len(svg.findall(f"{SVG}title")) == 1 for svg in _charts(page).values())
+
+
+def test_the_story_tables_export_as_csv_audited_for_supervisors_only(as_role, users, story):
+    query = WEEKS.split("?", 1)[1]
+    browser = as_role("supervisor")
+
+    def table(name):
+        response = browser.get(f"/console/reports/{name}.csv?{query}")
+        assert response.status_code == 200
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+    assert table("people-provinces") == [["province", "cases_with_intake", "people", "minors", "nationalities"],
+                                         ["Bangkok", "1", "1", "1", "KH:1"], ["Chiang Mai", "1", "3", "1", "KH:1 MM:1"]]
+    assert ["documents_taken", "identity documents taken", "2"] in table("indicators")
+    assert table("referrals")[:2] == [["agency", "requested", "accepted", "declined", "done", "total"],
+                                      ["police_191", "0", "0", "1", "1", "2"]]
+    assert table("outcomes") == [["figure", "cases"], ["acknowledged", "2"], ["arrived", "2"],
+                                 ["closed:rescued_assisted", "1"], ["closed:not_found", "1"]]
+    assert table("to-arrival")[1:] == [["Bangkok", "1", "30.0", "30.0"], ["Chiang Mai", "1", "50.0", "50.0"]]
+    assert len(table("people-kinds")) == 3
+    targets = story.scalars(select(AuditEntry.target).where(AuditEntry.action == "export_csv", AuditEntry.user_id == users["supervisor"].id)).all()
+    assert sorted(targets) == sorted(f"report:{t}" for t in ("people-provinces", "indicators", "referrals", "outcomes", "to-arrival", "people-kinds"))
+    assert as_role("field_officer").get(f"/console/reports/indicators.csv?{query}").status_code == 403
+    assert 'href="/console/reports/people-provinces.csv?' in _page(browser)
 
 
 # --- the charts -------------------------------------------------------------------------------------------
