@@ -1,6 +1,7 @@
 """The reports page's figures counted live by the database (GROUP BY) over whole weeks or months in Bangkok time:
 what the page counts for the days its summary does not hold yet (today), and what the summary's job counts
-(`casework.summary`), so both give the same figures by construction.
+(`casework.summary`), so both give the same figures by construction. A Thai fiscal year (October to September) is
+twelve whole months, so the page adds up its months (hotline/console/report_queries.py) rather than count it again.
 
 A period is a [start, end) range of Bangkok days; the column is bucketed with one CASE over the
 period ends (bound as UTC times), so SQLite and PostgreSQL run the same statement and the index
@@ -22,6 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from models import Call, Case, Escalation
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
+FISCAL_YEAR_MONTH = 10  # the Thai government's year runs October to September; named by the year it ends in
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,25 @@ def utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=BANGKOK).astimezone(UTC)
 
 
+def fiscal_year_start(day: date) -> date:
+    """1 October of the Thai fiscal year a day is in (October to September)."""
+    return date(day.year if day.month >= FISCAL_YEAR_MONTH else day.year - 1, FISCAL_YEAR_MONTH, 1)
+
+
 def periods(first: date, last: date, unit: str) -> list[Period]:
-    """The weeks (Monday first) or calendar months that cover first..last, whole."""
+    """The weeks (Monday first), calendar months or Thai fiscal years that cover first..last, whole."""
     out = []
-    start = first - timedelta(days=first.weekday()) if unit == "week" else first.replace(day=1)
+    if unit == "week":
+        start = first - timedelta(days=first.weekday())
+    else:
+        start = first.replace(day=1) if unit == "month" else fiscal_year_start(first)
     while start <= last:
-        end = start + timedelta(days=7) if unit == "week" else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if unit == "week":
+            end = start + timedelta(days=7)
+        elif unit == "month":
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            end = start.replace(year=start.year + 1)
         out.append(Period(start, end))
         start = end
     return out

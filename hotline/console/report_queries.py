@@ -8,16 +8,28 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from casework import summary
-from casework.figures import Period, Spread, ack_durations, call_counts, case_counts, grouped, late_counts, periods, spread, spreads
+from casework.figures import (
+    Period,
+    Spread,
+    ack_durations,
+    call_counts,
+    case_counts,
+    fiscal_year_start,
+    grouped,
+    late_counts,
+    periods,
+    spread,
+    spreads,
+)
 from models import SummaryCount
 
-__all__ = ["Figures", "Period", "Spread", "ack_durations", "call_counts", "case_counts", "figures", "grouped", "periods",
-           "spread", "spreads"]
+__all__ = ["Figures", "Period", "Spread", "ack_durations", "call_counts", "case_counts", "figures", "fiscal_year_start",
+           "grouped", "periods", "spread", "spreads"]
 
 
 @dataclass
@@ -34,6 +46,8 @@ class Figures:
 def figures(session: Session, unit: str, spans: list[Period], cases, calls, provinces: list[str] | None) -> Figures:
     """The page's counts and durations for these spans; `cases` and `calls` scope the live queries (trainers' left
     out, a field officer's provinces), `provinces` the summary's rows (None: every province)."""
+    if unit == "fiscal_year":
+        return _fiscal_years(session, spans, cases, calls, provinces)
     size = len(spans)
     found = Figures(*(defaultdict(lambda: [0] * size) for _n in range(3)))
     held = summary.counted(session, unit, spans)
@@ -68,6 +82,19 @@ def figures(session: Session, unit: str, spans: list[Period], cases, calls, prov
         durations = ack_durations(session, cases, pieces)
         grouped(durations, found.durations)
         late_counts(durations, found.late)
+    return found
+
+
+def _fiscal_years(session: Session, spans: list[Period], cases, calls, provinces: list[str] | None) -> Figures:
+    """Fiscal years as the sums of their months: the summary's months (and the live count of the days it lacks)."""
+    months = periods(spans[0].start, spans[-1].end - timedelta(days=1), "month")
+    found = figures(session, "month", months, cases, calls, provinces)
+    year = [next(j for j, span in enumerate(spans) if span.start <= month.start < span.end) for month in months]
+    for counted in (found.by_province, found.by_kind, found.by_language):
+        for key, per_month in list(counted.items()):
+            counted[key] = [0] * len(spans)
+            for i, count in enumerate(per_month):
+                counted[key][year[i]] += count
     return found
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from babel import Locale
 from babel.dates import get_month_names
 from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form
 from wtforms.validators import Optional
 
+from casework.story_figures import Story, story
 from models import Call, Case, utcnow
 
 from . import bp
@@ -23,19 +25,21 @@ from .cartogram import legend, tiles
 from .export import download
 from .forms import Day, Select
 from .i18n import BUDDHIST_OFFSET, buddhist_year, province_label, today
-from .report_queries import Period, figures, periods, spreads
+from .report_charts import charts
+from .report_queries import Period, figures, fiscal_year_start, periods, spreads
+from .report_story import STORY_CSV, StoryTables
 from .words import KIND, LANGUAGE, say
 
 READERS = ("supervisor", "admin", "field_officer")  # field officers: their provinces' figures only
 EXPORTERS = ("supervisor", "admin")  # as for cases.csv
-DEFAULT_SPAN = 12  # periods shown when no dates are given
-LONGEST = {"week": 106, "month": 60}
+DEFAULT_SPAN = {"week": 12, "month": 12, "fiscal_year": 3}  # periods shown when no dates are given
+LONGEST = {"week": 106, "month": 60, "fiscal_year": 5}  # a fiscal year reads its 12 months: 5 of them, 60
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # far from datetime's limits in any time zone
 LEVEL_NAMES = {1: _l("duty team"), 2: _l("provincial head"), 3: _l("central division"), None: _l("in the console")}
 
 
 class ReportFilters(Form):
-    """A GET form (no CSRF token): weeks or months, and the days they must cover."""
+    """A GET form (no CSRF token): weeks, months or Thai fiscal years, and the days they must cover."""
 
     period = Select(_l("Per"), default="week")
     date_from = Day(_l("From"), validators=[Optional()])
@@ -43,7 +47,7 @@ class ReportFilters(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.period.choices = [("week", _l("week")), ("month", _l("month"))]
+        self.period.choices = [("week", _l("week")), ("month", _l("month")), ("fiscal_year", _l("fiscal year"))]
 
 
 @dataclass
@@ -58,7 +62,7 @@ class Row:
 
 
 @dataclass
-class Report:
+class Report(StoryTables):
     unit: str
     spans: list[Period]
     values: dict
@@ -72,6 +76,7 @@ class Report:
     map_counts: dict = field(default_factory=dict)
     counted_at: datetime | None = None  # when the summary's figures used were counted (None: all counted live)
     counted_until: date | None = None  # ... for the days before this one
+    story: Story = field(default_factory=Story)  # the case story's figures for all the spans together
 
     @property
     def last_day(self) -> date:
@@ -82,7 +87,7 @@ class Report:
 
 
 def choose_periods(form: ReportFilters) -> tuple[str, date, date]:
-    """The unit and days asked for; the last 12 weeks (or months) up to today when nothing (valid) is."""
+    """The unit and days asked for; the last 12 weeks (or months, or 3 fiscal years) up to today when nothing (valid) is."""
     form.validate()
     for days in (form.date_from, form.date_to):
         if days.data and not EARLIEST <= days.data <= LATEST:
@@ -104,9 +109,13 @@ def choose_periods(form: ReportFilters) -> tuple[str, date, date]:
 
 
 def _back(last: date, unit: str) -> date:
+    back = DEFAULT_SPAN[unit] - 1
     if unit == "week":
-        return last - timedelta(weeks=DEFAULT_SPAN - 1)
-    month = last.year * 12 + last.month - 1 - (DEFAULT_SPAN - 1)
+        return last - timedelta(weeks=back)
+    if unit == "fiscal_year":
+        start = fiscal_year_start(last)
+        return start.replace(year=start.year - back)
+    month = last.year * 12 + last.month - 1 - back
     return date(month // 12, month % 12 + 1, 1)
 
 
@@ -126,6 +135,7 @@ def build(unit: str, first: date, last: date) -> Report:
     provinces = list(user.provinces or []) if user.role == "field_officer" else None  # as scoped_cases and scoped_calls
     with snapshot() as session:  # the summary's periods and their rows as one recount left them, not two
         found = figures(session, unit, spans, cases, calls, provinces)
+        report.story = story(session, cases, Period(spans[0].start, spans[-1].end))
     report.counted_at, report.counted_until = found.counted_at, found.counted_until
     report.provinces = sorted((Row(k, province_label(k), v) for k, v in found.by_province.items()),
                               key=lambda r: (-r.total, r.key is None, r.label))
@@ -150,11 +160,15 @@ def _level_label(level: int | None) -> str:
 
 
 def period_label(period: Period, unit: str) -> str:
-    """`17 Nov` for a week (its Monday), `Nov 2569` for a month, in the user's language and calendar."""
+    """`17 Nov` for a week (its Monday), `Nov 2569` for a month, `FY 2570` for a fiscal year (named by the year it
+    ends in: October 2026 to September 2027), in the user's language and calendar."""
     months = get_month_names("abbreviated", locale=str(get_locale()))
+    offset = BUDDHIST_OFFSET if buddhist_year() else 0
     if unit == "week":
         return f"{period.start.day} {months[period.start.month]}"
-    return f"{months[period.start.month]} {period.start.year + (BUDDHIST_OFFSET if buddhist_year() else 0)}"
+    if unit == "fiscal_year":
+        return _("FY %(year)s", year=period.end.year + offset)
+    return f"{months[period.start.month]} {period.start.year + offset}"
 
 
 @bp.app_template_filter("duration")
@@ -180,7 +194,14 @@ def reports():
     drawing, size = tiles(report.map_counts, (lambda code: code in scope) if scope is not None else (lambda code: True))
     return render_template("console/reports.html", form=form, report=report, tiles=drawing, map_size=size,
                            legend=legend(max(report.map_counts.values(), default=0)), label=period_label,
+                           charts=charts(report, period_label, duration),
                            exporter=user.role in EXPORTERS, recount=current_app.config["HOTLINE"])
+
+
+@bp.app_template_filter("country")
+def country(code: str) -> str:
+    """A nationality's ISO 3166 code as the country's name in the user's language."""
+    return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
 def _minutes(seconds: float | None) -> str:
@@ -206,6 +227,7 @@ CSV_TABLES = {
     "languages": lambda r: _counts_table(r, r.languages, "language", "language_name"),
     "ack-provinces": lambda r: _spread_table(r.ack_provinces, "province_code", "province"),
     "ack-levels": lambda r: _spread_table(r.ack_levels, "level", "level_name"),
+    **STORY_CSV,
 }
 
 
