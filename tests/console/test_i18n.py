@@ -38,6 +38,23 @@ def test_every_console_string_has_a_thai_translation():
     assert not missing, f"run pybabel extract/update (README, console section) and translate: {missing}"
 
 
+def test_the_catalogue_has_each_message_once_and_whole():
+    """Babel reads a doubled msgid or a msgid without its msgstr without a word (the later one wins): a merge that
+    joined two branches' entries would pass the other checks with a wrong or lost translation."""
+    lines = PO.read_text(encoding="utf-8").splitlines()
+    ids, broken = [], []
+    for number, line in enumerate(lines):
+        if line.startswith("msgid "):
+            following = number + 1
+            while following < len(lines) and lines[following].startswith('"'):
+                following += 1
+            ids.append("\n".join(lines[number:following]))
+            if following == len(lines) or not lines[following].startswith("msgstr"):
+                broken.append(number + 1)
+    doubled = sorted({i for i in ids if ids.count(i) > 1})
+    assert not broken and not doubled, f"msgid without msgstr at lines {broken}; doubled: {doubled}"
+
+
 def test_the_compiled_catalogue_matches_the_po_file():
     po = {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
     mo = {m.id: m.string for m in read_mo(Path(PO.with_suffix(".mo")).open("rb")) if m.id}
