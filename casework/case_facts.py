@@ -51,7 +51,8 @@ MAY_REVEAL = {"field_officer": {ACCOUNT}, "operator": {IDENTITY}, "supervisor": 
 
 MAX_COUNT = 9999
 MAX_TEXT = 2000
-NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}  # Babel's two-letter territories that are no country
+# Babel's two-letter territories that ISO 3166-1 does not assign: groupings, unknown, pseudo, and reserved codes.
+NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
 COUNTRIES = frozenset(code for code in Locale("en").territories
                       if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES)
 

@@ -59,6 +59,7 @@ def test_zero_is_a_value_and_not_the_same_as_not_known(db):
     ({"female_count": "4", "male_count": "2"}, "male_count"),
     ({"nationalities": ["MM", "XX"]}, "nationalities"),
     ({"nationalities": ["EU"]}, "nationalities"),
+    ({"nationalities": ["CQ"]}, "nationalities"),
     ({"province_code": "99", "district_code": "", "subdistrict_code": ""}, "province_code"),
     ({"district_code": "1001", "subdistrict_code": ""}, "district_code"),
     ({"subdistrict_code": "500201"}, "subdistrict_code"),
