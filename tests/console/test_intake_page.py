@@ -106,6 +106,14 @@ def test_a_field_officer_sees_what_they_need_to_act_and_reveals_the_rest_with_a_
     assert officer.post(f"/console/cases/{case.id}/intake", INTAKE).status_code == 403
 
 
+def test_a_reveal_of_nothing_is_refused_and_not_audited(as_role, db):
+    case = add_case(db, add_call(db))
+    response = as_role("operator").post(f"/console/cases/{case.id}/reveal", {"facts": "identity", "reason": "just to see"})
+    assert response.status_code == 400
+    assert "There is nothing of this kind for you to reveal on this case." in response.get_data(as_text=True)
+    assert audits(db, "reveal_identity") == []
+
+
 def test_another_provinces_field_officer_sees_no_intake(as_role, db):
     case = add_case(db, add_call(db, province_code="10"), province_code="10")
     as_role("operator").post(f"/console/cases/{case.id}/intake", INTAKE)
