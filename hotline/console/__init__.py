@@ -49,6 +49,7 @@ from . import (  # noqa: E402,F401
     export_deidentified,
     field_reports,
     i18n,
+    intake_page,
     login,
     pages,
     preferences,

@@ -64,6 +64,8 @@ AUDIT = {
     "activate_user": _l("activated a console user"), "reset_password": _l("reset a user's password"),
     "change_password": _l("changed their own password"), "set_role": _l("changed a user's role or provinces"),
     "end_sessions": _l("ended a user's logins"),
+    "save_intake": _l("saved a case's intake"), "reveal_account": _l("read a case's account hidden from their role"),
+    "reveal_identity": _l("revealed who reported a case"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,

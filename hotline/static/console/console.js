@@ -1,5 +1,6 @@
-/* The console's script: SLA clocks and call timers tick, the dashboard asks for news, the menu folds on a phone
-   and a table's cells learn their column's name (shown beside them when rows become cards, console.css).
+/* The console's script: SLA clocks and call timers tick, the dashboard asks for news, the menu folds on a phone,
+   a table's cells learn their column's name (shown beside them when rows become cards, console.css), and the
+   intake saves in place.
    Everything works without it: the dashboard is fresh on reload, the menu wraps, a card's cells go unnamed. */
 (function () {
   "use strict";
@@ -99,6 +100,36 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { delay = every; } });
   }
 
+  function inline(form) {  // a form marked data-inline (the intake) saves without leaving the page
+    var status = form.querySelector("[data-inline-status]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": form.elements.csrf_token.value }
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        if (result.data.reload) { window.location.reload(); return; }  // a new case, or new district lists
+        status.textContent = "";
+        var line = document.createElement("p");
+        line.className = "flash " + (result.ok ? "success" : "error");
+        line.textContent = result.data.message;
+        status.appendChild(line);
+        if (result.data.errors) {
+          var list = document.createElement("ul");
+          list.className = "errors";
+          Object.keys(result.data.errors).forEach(function (name) {
+            var item = document.createElement("li");
+            item.textContent = result.data.errors[name];
+            list.appendChild(item);
+          });
+          status.appendChild(list);
+        }
+      }).catch(function () { form.submit(); });  // logged out, or no JSON: the ordinary post shows why
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     fold(document.querySelector("header.top"));
     label(document);
@@ -106,5 +137,6 @@
     window.setInterval(tick, 1000);
     var live = document.querySelector("[data-live-url]");
     if (live && window.fetch) { poll(live); }
+    if (window.fetch && window.FormData) { document.querySelectorAll("form[data-inline]").forEach(inline); }
   });
 })();
