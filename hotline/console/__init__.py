@@ -45,6 +45,7 @@ from . import (  # noqa: E402,F401
     centres,
     dashboard,
     i18n,
+    links,
     login,
     pages,
     preferences,

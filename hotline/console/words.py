@@ -63,6 +63,8 @@ AUDIT = {
     "activate_user": _l("activated a console user"), "reset_password": _l("reset a user's password"),
     "change_password": _l("changed their own password"), "set_role": _l("changed a user's role or provinces"),
     "end_sessions": _l("ended a user's logins"),
+    "refer_case": _l("referred a case to an agency"), "advance_referral": _l("changed a referral's status"),
+    "link_call": _l("linked a call to a case"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
@@ -94,6 +96,7 @@ NOTES = [
     (re.compile(r"ACK by SMS from level (\d+)"), lambda found: _("ACK by SMS from level %(n)s", n=found[1])),
     (re.compile(r"simulated ACK \(dry run\) for level (\d+)"),
      lambda found: _("simulated ACK (dry run) for level %(n)s", n=found[1])),
+    (re.compile(r"call (\d+) linked"), lambda found: _("call %(ref)s linked", ref=found[1])),  # casework.linking
 ]
 
 
