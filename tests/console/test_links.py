@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from helpers.console_support import Browser, add_call, add_case
 from helpers.fake_twilio_media import ACCOUNT, AUDIO, RECORDING, FakeTwilioMedia
-from sqlalchemy import func, select
+from helpers.visible_text import english_words, visible_text
+from sqlalchemy import func, select, update
 
 from casework.config import Config
-from models import Annotation, AuditEntry, Case, LinkedCall, Referral, utcnow
+from models import Annotation, AuditEntry, Case, LinkedCall, Referral, User, utcnow
 
 ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -194,3 +195,24 @@ def test_a_field_officer_plays_a_linked_calls_voice_message_from_another_provinc
         assert audits(db, "play_recording") == [(users["field_officer"].id, f"call:{linked.id}", None)]
     finally:
         app.extensions["engine"].dispose()
+
+
+def test_the_links_read_in_thai(as_role, users, db):
+    """The referrals, the calls and the link panel, and the history's note of a link, as a Thai user reads them."""
+    first = add_call(db, started_at=utcnow() - timedelta(days=1))
+    case = add_case(db, first)
+    second, third = add_call(db, recording_sid="RE" + "6" * 32, recording_url=RECORDING), add_call(db)
+    operator = as_role("operator")
+    operator.post(f"/console/cases/{case.id}/referrals", {"agency": "dsi"})
+    operator.post(f"/console/cases/{case.id}/referrals", {"agency": "ngo"})
+    operator.post(f"/console/calls/{second.id}/link", {"reference": case.reference})
+    db.execute(update(User).values(language="th"))
+    db.commit()
+    names = {"operator", "field_officer"}
+    for role, path in (("operator", f"/console/cases/{case.id}"), ("field_officer", f"/console/cases/{case.id}"),
+                       ("operator", f"/console/calls/{second.id}"), ("operator", f"/console/calls/{third.id}")):
+        page = as_role(role).get(path).get_data(as_text=True)
+        assert '<html lang="th">' in page and not english_words(visible_text(page), names), (role, path)
+    operator = as_role("operator")
+    assert "การส่งต่อ" in operator.get(f"/console/cases/{case.id}").get_data(as_text=True)
+    assert f"เชื่อมสาย {second.reference} แล้ว" in operator.get(f"/console/cases/{case.id}").get_data(as_text=True)
