@@ -20,6 +20,7 @@ from models.upsert import insert_ignore
 from models.vocabulary import SOURCES, TRAINING
 
 from . import work
+from .linking import linked_case
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -66,9 +67,10 @@ def report_arrived(session: Session, *, source: str, kind: str | None, urgency: 
 
 
 def case_for_call(session: Session, call: Call, actor: str = "system") -> Opened:
-    """The call's case, opened on first report (the menu, the final status, an operator); later: the same case."""
+    """The call's case, opened on first report (the menu, the final status, an operator); later: the same case.
+    A call linked to another case (casework.linking) opens none: that case is its case."""
     session.flush()  # the call's answers so far are the case's
-    existing = session.scalar(select(Case).where(Case.call_id == call.id))
+    existing = session.scalar(select(Case).where(Case.call_id == call.id)) or linked_case(session, call)
     if existing is not None:
         return Opened(existing, new=False)
     return report_arrived(session, source=TRAINING if call.simulated else "call", kind=call.category,

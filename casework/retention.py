@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from requests.exceptions import RequestException
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, union, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from models import Annotation, AuditEntry, Call, Case, CaseTransition, Message, Report, utcnow
+from models import Annotation, AuditEntry, Call, Case, CaseTransition, LinkedCall, Message, Report, utcnow
 from models.vocabulary import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,14 @@ def twilio_call_sid(call: Call) -> str | None:
 
 # --- what has outlived its period ----------------------------------------------------------------
 
+def _calls_of(cases):
+    """The calls of these cases (a select of Case ids): each case's own call and the calls linked to it."""
+    return union(select(Case.call_id).where(Case.id.in_(cases), Case.call_id.is_not(None)),
+                 select(LinkedCall.call_id).where(LinkedCall.case_id.in_(cases)))
+
+
 def _open_case_calls():
-    return select(Case.call_id).where(Case.call_id.is_not(None), Case.status.in_(OPEN_STATUSES))
+    return _calls_of(select(Case.id).where(Case.status.in_(OPEN_STATUSES)))
 
 
 def _old_closed_cases(cut: Cutoffs):
@@ -112,12 +118,11 @@ def _old_closed_cases(cut: Cutoffs):
 
 
 def _old_closed_calls(cut: Cutoffs):
-    return select(Case.call_id).where(Case.call_id.is_not(None), Case.status == "closed",
-                                      Case.closed_at < cut.closed_case)
+    return _calls_of(_old_closed_cases(cut))
 
 
 def _no_case():
-    return ~exists().where(Case.call_id == Call.id)
+    return ~exists().where(Case.call_id == Call.id) & ~exists().where(LinkedCall.call_id == Call.id)
 
 
 def _recordings(cut: Cutoffs):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from models import Annotation, Call, Case, Contact, Message, Report
+from models import Annotation, Call, Case, Contact, LinkedCall, Message, Report
 from models.phones import read_caller
 from models.vocabulary import OPEN_STATUSES
 
@@ -26,12 +26,14 @@ class Holdings:
     notes: list[Annotation] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    linked: dict[int, int] = field(default_factory=dict)  # call id -> the case it is linked to (casework.linking)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in ("calls", "cases", "reports", "notes", "messages", "contacts")}
 
     def case_of_call(self, call: Call) -> Case | None:
-        return next((case for case in self.cases if case.call_id == call.id), None)
+        return next((case for case in self.cases if case.call_id == call.id or case.id == self.linked.get(call.id)),
+                    None)
 
 
 def normalise(number: str) -> str | None:
@@ -45,8 +47,11 @@ def find(session: Session, number: str) -> Holdings:
     held.reports = list(session.scalars(select(Report).where(Report.contact_number == number).order_by(Report.id)))
     call_ids = [call.id for call in held.calls]
     report_cases = [report.case_id for report in held.reports if report.case_id]
+    held.linked = dict(session.execute(select(LinkedCall.call_id, LinkedCall.case_id)
+                                       .where(LinkedCall.call_id.in_(call_ids))).all())
     held.cases = list(session.scalars(select(Case).where(
-        or_(Case.call_id.in_(call_ids), Case.id.in_(report_cases))).order_by(Case.id)))
+        or_(Case.call_id.in_(call_ids), Case.id.in_(report_cases), Case.id.in_(list(held.linked.values()))))
+        .order_by(Case.id)))
     case_ids = [case.id for case in held.cases]
     held.notes = list(session.scalars(select(Annotation).where(
         or_(Annotation.call_id.in_(call_ids), Annotation.case_id.in_(case_ids))).order_by(Annotation.id)))

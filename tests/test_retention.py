@@ -10,6 +10,7 @@ from helpers.records import CALLER, Recordings, add_author, add_call, add_case, 
 from sqlalchemy import select
 
 from casework import retention
+from casework.linking import link
 from models import Annotation, ApiToken, AuditEntry, Call, CaseTransition, Message, Report
 
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
@@ -100,6 +101,31 @@ def test_an_open_case_keeps_everything_and_a_closed_one_is_anonymised_after_its_
     assert (report.contact_number, report.description, report.reporter_id, report.latitude) == (None,) * 4
     assert {t.note for t in db.scalars(select(CaseTransition))} == {None}
     assert db.get(type(case), case.id).outcome == "referred_police"  # the statistics stay
+
+
+def test_a_call_linked_to_a_case_is_kept_as_the_case_own_call_is(app, db):
+    """A second call about a case (casework.linking) is part of the case's story: its number, voice message and
+    notes stay while the case is open, and go with the case's file."""
+    twilio = Recordings()
+    with travel(0):
+        author = add_author(db)
+        case = add_case(db, add_call(db, recording=False))
+        linked = add_call(db, number="+66899999999")
+        note_id = add_note(db, author, call=linked).id
+        link(db, case, linked, "user:1")
+        db.commit()
+    with travel(400):
+        counts = run(app, client=twilio)
+        assert counts["recordings_deleted"] == counts["numbers_blanked"] == counts["notes_deleted"] == 0
+        assert fresh(db, linked).recording_sid is not None and db.get(Annotation, note_id) is not None
+        db.merge(case).move_to("closed", "user:1", outcome="referred_police")
+        db.commit()
+        assert run(app, client=twilio)["recordings_deleted"] == 1  # closed: the voice message goes
+    assert fresh(db, linked).from_e164 == "+66899999999" and db.get(Annotation, note_id) is not None
+    with travel(400 + 365 * 10 + 1):
+        counts = run(app, client=twilio)
+    assert counts["numbers_blanked"] == 2 and counts["notes_deleted"] == 1
+    assert fresh(db, linked).from_e164 is None
 
 
 def test_notes_on_a_call_without_a_case_go_after_a_year_and_sms_after_theirs(app, db):

@@ -8,6 +8,7 @@ from helpers.records import CALLER, Recordings, add_author, add_call, add_case, 
 from sqlalchemy import select
 
 from casework import subjects
+from casework.linking import link
 from models import Annotation, AuditEntry, Call, Case, Message, User
 
 
@@ -77,6 +78,23 @@ def test_erase_keeps_what_an_open_case_needs_and_says_why(app, db):
     assert db.scalars(select(Call.from_e164).where(Call.from_e164.is_not(None))).all() == [CALLER, "+66899999999"]
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_erase")).one()
     assert json.loads(entry.reason)["numbers_blanked"] == 1 and entry.user_id is not None
+
+
+def test_erase_keeps_a_call_linked_to_an_open_case_as_it_keeps_the_case_own_call(app, db):
+    admin(db)
+    case = add_case(db, add_call(db, number="+66899999999"))
+    linked = add_call(db, topic="trafficking")
+    link(db, case, linked, "user:1")
+    db.commit()
+    held = subjects.find(db, CALLER)
+    assert [c.id for c in held.cases] == [case.id] and held.case_of_call(linked).id == case.id
+    result = app.test_cli_runner().invoke(args=["subject", "erase", "--number", "0812345678", "--by", "admin",
+                                                "--reason", "PDPA request 2026/16"], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert f"kept: call {linked.id}: case {case.reference} is open" in result.output
+    db.expire_all()
+    linked = db.get(Call, linked.id)
+    assert linked.from_e164 == CALLER and linked.recording_url is not None
 
 
 def test_erase_after_the_case_closed_deletes_the_recording_at_twilio_and_keeps_the_case_file(app, db):

@@ -50,6 +50,7 @@ from . import (  # noqa: E402,F401
     field_reports,
     i18n,
     intake_page,
+    links,
     login,
     pages,
     preferences,

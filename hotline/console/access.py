@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import ROLES, Call, Case, ConsoleSession, User, utcnow
+from models import ROLES, Call, Case, ConsoleSession, LinkedCall, User, utcnow
 
 from . import bp
 
@@ -194,5 +194,20 @@ def visible_call(call_id: int, user: User, lock: bool = False) -> Call:
     """
     call = db().scalar(select(Call).where(Call.id == call_id).with_for_update()) if lock else db().get(Call, call_id)
     if call is None or user.role == "field_officer" and call.province_code not in (user.provinces or []):
+        abort(404)
+    return call
+
+
+def audible_call(call_id: int, user: User) -> Call:
+    """A call whose voice message this user may play: one they may see, or, for a field officer, a call of a case
+    in their provinces (its own call or a linked one, whatever the call's province): the case page plays them all."""
+    call = db().get(Call, call_id)
+    if call is None:
+        abort(404)
+    if user.role != "field_officer" or call.province_code in (user.provinces or []):
+        return call
+    linked = select(LinkedCall.case_id).where(LinkedCall.call_id == call.id)
+    cases = scoped_cases(select(Case.id).where(or_(Case.call_id == call.id, Case.id.in_(linked))), user)
+    if db().scalar(cases.limit(1)) is None:
         abort(404)
     return call

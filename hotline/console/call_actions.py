@@ -100,6 +100,9 @@ def open_case(call_id: int):
     try:
         opened = case_for_call(database, call, actor=f"user:{user.id}")
         case = opened.case
+        if not opened.new:  # linked to a case (casework.linking): that is its case
+            flash(_("This call is already linked to case %(reference)s.", reference=case.reference), "info")
+            return _back(call.id, "case")
         record(database, "open_case", user, target=f"call:{call.id}", reason=case.reference)
         database.commit()
     except IntegrityError:  # someone else opened it at the same moment

@@ -9,6 +9,7 @@ from flask import make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from casework.linking import linked_case
 from models import Annotation, Call, Case
 
 from . import bp, story
@@ -75,7 +76,7 @@ def render_call(call: Call, status: int = 200, revealed: str | None = None, **fo
     details = forms.get("details_form") or CallDetailsForm(
         category=call.category or "", province=call.province_code or "", urgency=call.urgency or "normal")
     context = dict(
-        call=call, case=db().scalar(select(Case).where(Case.call_id == call.id)), path=describe_path(call.ivr_path),
+        call=call, case=db().scalar(select(Case).where(Case.call_id == call.id)) or linked_case(db(), call), path=describe_path(call.ivr_path),
         events=[(event, event_detail(event)) for event in call.events], earlier=earlier_calls(call), notes=notes(call), staff=user.role in STAFF,
         revealed=revealed, reveal_form=forms.get("reveal_form") or RevealForm(),
         note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),

@@ -16,7 +16,7 @@ from flask import Flask, Response, abort, current_app, jsonify, make_response, r
 from flask_babel import lazy_gettext as _l
 
 from . import bp
-from .access import EVERYONE, current_user, db, requires, visible_call
+from .access import EVERYONE, audible_call, current_user, db, requires
 from .audit import record
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _first_request() -> bool:
 @bp.get("/calls/<int:call_id>/recording")
 @requires(*EVERYONE)
 def recording(call_id: int):
-    user, call = current_user(), visible_call(call_id, current_user())
+    user, call = current_user(), audible_call(call_id, current_user())
     config = current_app.config["HOTLINE"]
     if not call.recording_url or not twilio_url(call.recording_url):
         abort(404)

@@ -66,6 +66,8 @@ AUDIT = {
     "end_sessions": _l("ended a user's logins"),
     "save_intake": _l("saved a case's intake"), "reveal_account": _l("read a case's account hidden from their role"),
     "reveal_identity": _l("revealed who reported a case"),
+    "refer_case": _l("referred a case to an agency"), "advance_referral": _l("changed a referral's status"),
+    "link_call": _l("linked a call to a case"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
@@ -99,6 +101,7 @@ NOTES = [
      lambda found: _("simulated ACK (dry run) for level %(n)s", n=found[1])),
     (re.compile(r"reported by SMS: (arrived|done)"),
      lambda found: _("reported by SMS: %(report)s", report=say("field_report", found[1]))),
+    (re.compile(r"call (\d+) linked"), lambda found: _("call %(ref)s linked", ref=found[1])),  # casework.linking
 ]
 
 

@@ -13,7 +13,9 @@ import pytest
 from helpers.browser_support import SCREENSHOTS
 from helpers.console_support import PASSWORD, ROLES, add_call, add_case, add_centre, add_user
 
-from models import CaseTransition, Contact, Escalation, Message, utcnow
+from casework.linking import link
+from casework.referrals import advance, refer
+from models import Annotation, CaseTransition, Contact, Escalation, Message, utcnow
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -47,6 +49,13 @@ def shift(db):
         db.flush()
         db.add(Message(direction="out", to_number=contact.phone, body=SMS, status=status, dry_run=True,
                        escalation_id=escalation.id, case_id=case.id))
+    # The case story's links (issue 19): a referral with its steps, a second call linked with a note.
+    referral = refer(db, case, "atp_police", "กองบังคับการปราบปรามการกระทำความผิดเกี่ยวกับการค้ามนุษย์ " * 2, "user:1")
+    advance(db, referral, "accepted", "user:1", "รับเรื่องแล้ว ส่งชุดปฏิบัติการไปตรวจสอบที่โรงงานริมแม่น้ำปิง " * 3)
+    second = add_call(db, recording_sid="RE" + "5" * 32, recording_url="https://api.twilio.com/x/RE" + "5" * 32)
+    link(db, case, second, "user:1")
+    db.add(Annotation(call_id=second.id, author_id=1, body="ผู้แจ้งคนที่สอง: เห็นรถตู้ขนคนงานออกจากโรงงานตอนตีสาม " * 4,
+                      created_at=utcnow()))
     db.commit()
     return call, case, duty
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from helpers.console_support import Browser, add_call, add_case, add_centre
 
+from casework.referrals import refer
 from models import ROLES
 
 STAFF = {"operator", "supervisor", "admin"}
@@ -12,7 +13,7 @@ SUPERVISORS = {"supervisor", "admin"}
 PUBLIC = "public"
 
 # endpoint: (method, path, roles allowed, form data). {call} is a call in the field officer's province, {case} its case,
-# {user} the field officer.
+# {user} the field officer, {referral} a referral of the case.
 ROUTES = {
     "console.login": ("GET", "/console/login", PUBLIC, None),
     "console.logout": ("POST", "/console/logout", EVERYONE, {}),
@@ -30,12 +31,17 @@ ROUTES = {
     "console.save_case_intake": ("POST", "/console/cases/{case}/intake", STAFF, {"people_count": "3"}),
     "console.reveal_case_facts": ("POST", "/console/cases/{case}/reveal", EVERYONE,
                                   {"facts": "account", "reason": "briefing the team"}),
+    "console.link_call": ("POST", "/console/calls/{call}/link", STAFF, {"reference": "1300-69-000001"}),
     "console.preferences": ("POST", "/console/preferences", EVERYONE, {"calendar": "be"}),
     "console.audit": ("GET", "/console/audit", {"admin"}, None),
     "console.cases": ("GET", "/console/cases", EVERYONE, None),
     "console.case": ("GET", "/console/cases/{case}", EVERYONE, None),
     "console.move_case": ("POST", "/console/cases/{case}/status", EVERYONE, {"status": "in_progress"}),
     "console.add_case_note": ("POST", "/console/cases/{case}/notes", EVERYONE, {"body": "team on the way"}),
+    "console.refer_case": ("POST", "/console/cases/{case}/referrals", EVERYONE,
+                           {"agency": "police_191", "detail": "Mueang station"}),
+    "console.advance_referral": ("POST", "/console/cases/{case}/referrals/{referral}/status", EVERYONE,
+                                 {"status": "accepted", "note": "taken"}),
     "console.cases_csv": ("GET", "/console/cases.csv", SUPERVISORS, None),
     "console.print_case": ("GET", "/console/cases/{case}/print", EVERYONE, None),
     "console.cases_deidentified_csv": ("GET", "/console/export/cases-deidentified.csv", SUPERVISORS, None),
@@ -93,9 +99,10 @@ def test_every_console_view_is_guarded(app):
                 assert set(view.roles) == expected, endpoint
 
 
-def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0, user_id: int = 0):
+def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0, user_id: int = 0,
+             referral_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
-    path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id)
+    path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id, referral=referral_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
@@ -119,9 +126,12 @@ def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
                     recording_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
     case = add_case(db, call)
     contact = add_centre(db)
+    referral = refer(db, case, "ngo", None, "user:1")
+    db.commit()
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
-        response = _request(as_role(role), endpoint, call.id, case.id, contact.id, users["field_officer"].id)
+        response = _request(as_role(role), endpoint, call.id, case.id, contact.id, users["field_officer"].id,
+                            referral.id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:

@@ -7,7 +7,8 @@ import re
 from html.parser import HTMLParser
 
 # Names and codes that stay in Latin letters on a Thai page.
-CODES = {"SMS", "IVR", "ACK", "API", "CSV", "LINE", "PDPA", "Twilio", "TwiML", "HTTP", "SLA", "Redis", "RQ", "IP"}
+CODES = {"SMS", "IVR", "ACK", "API", "CSV", "LINE", "PDPA", "Twilio", "TwiML", "HTTP", "SLA", "Redis", "RQ", "IP",
+         "DSI", "NGO"}  # the agencies (models.vocabulary.AGENCIES) go by these in Thai too
 HIDDEN = {"script", "style", "head", "template", "code"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CHUNK = re.compile(r"\S*[A-Za-z]\S*")
