@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     recording.init_app(app)
     app.register_blueprint(bp)
+    # The field team's SMS carries PUBLIC_BASE_URL/c/<id>: short, so the SMS stays within two segments.
+    app.add_url_rule("/c/<int:case_id>", "case_link", cases.case_link)
 
 
 def preload(app: Flask) -> None:

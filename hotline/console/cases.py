@@ -103,6 +103,11 @@ def actor_names(case: Case) -> dict[str, str]:
     return names
 
 
+def case_link(case_id: int):
+    """The escalation SMS's link: on to the case page, whose guard asks for a login first and checks the province."""
+    return redirect(url_for("console.case", case_id=case_id))
+
+
 def render_case(case: Case, status: int = 200, **forms):
     user, now = current_user(), utcnow()
     timeline, loose = escalation_rows(case)
