@@ -65,6 +65,13 @@ def may_reveal(role: str, klass: str) -> bool:
     return klass in MAY_REVEAL.get(role, set())
 
 
+def number_may_be_revealed(callback_consent: bool | None) -> bool:
+    """A caller's (or an API reporter's) number is revealed, with a reason, only if they did not refuse a call back.
+    Not asked (None: a caller in danger is put through before the question, or the call dropped) stays revealable:
+    a person in danger whose call dropped must be callable back."""
+    return callback_consent is not False
+
+
 def country_name(code: str, language: str) -> str:
     return Locale(language).territories.get(code, code)
 

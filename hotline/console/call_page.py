@@ -9,6 +9,7 @@ from flask import make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from casework import case_facts
 from casework.linking import linked_case
 from models import Annotation, Call, Case
 
@@ -99,6 +100,9 @@ def reveal(call_id: int):
     form = RevealForm()
     if call.caller_withheld or not (call.from_e164 or call.from_raw):
         form.form_errors.append(_("This call has no number to reveal."))
+        return render_call(call, 400, reveal_form=form)
+    if not case_facts.number_may_be_revealed(call.callback_consent):
+        form.form_errors.append(_("The caller asked not to be called back: the number stays hidden."))
         return render_call(call, 400, reveal_form=form)
     if not form.validate():
         return render_call(call, 400, reveal_form=form)

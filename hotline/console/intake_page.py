@@ -180,6 +180,8 @@ def case_reports(case: Case, user: User) -> dict:
             row["masked"] = mask_number(value)
             if report.callback_consent is not None:
                 row["consent"] = _("safe to call back") if report.callback_consent else _("do NOT call back")
+            if not facts.number_may_be_revealed(report.callback_consent):
+                row["text"], row["kept_hidden"] = "–", True  # a reveal of the reporter's identity leaves it masked
         rows.append(row)
     hidden = _hidden(user, {row["class"] for row in rows if row["text"] != "–"})
     for row in rows:

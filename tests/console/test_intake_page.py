@@ -155,6 +155,14 @@ def test_the_api_reports_fields_on_the_case_page_for_staff(app, client, as_role,
     assert audits(db, "reveal_account") == []
 
 
+def test_an_api_reporters_number_stays_hidden_when_they_refused_a_call_back(app, client, as_role, db):
+    case = _api_report(app, client, db, callback_consent=False)
+    operator = as_role("operator")
+    shown = operator.post(f"/console/cases/{case.id}/reveal", {"facts": "identity", "reason": "Calling back"})
+    page = shown.get_data(as_text=True)
+    assert "VOL-5521" in page and NUMBER not in page and "+66 8X XXX 5678" in page and "do NOT call back" in page
+
+
 def test_a_field_officer_sees_the_api_reports_place_but_not_its_account_or_reporter(app, client, as_role, db):
     case = _api_report(app, client, db)
     officer = as_role("field_officer")

@@ -101,3 +101,16 @@ def test_the_audit_page_is_paginated(app, as_role, db, users):
     link = re.search(r'href="(/console/audit\?[^"]*older=[^"]+)"', first)[1].replace("&amp;", "&")
     second = admin.get(link).get_data(as_text=True)
     assert "call:0<" in second and "call:0<" not in first
+
+
+def test_a_caller_who_said_do_not_call_back_keeps_their_number_hidden(as_role, db):
+    """PDPA (issue 19): a number is revealed only where the caller did not refuse a call back."""
+    refused = add_call(db, from_e164=NUMBER, from_raw=NUMBER, callback_consent=False)
+    browser = as_role("supervisor")
+    page = browser.get(f"/console/calls/{refused.id}").get_data(as_text=True)
+    assert "Reveal the number" not in page and "asked not to be called back" in page
+    response = browser.post(f"/console/calls/{refused.id}/reveal", {"reason": "want to call back anyway"})
+    assert response.status_code == 400 and NUMBER not in response.get_data(as_text=True)
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_number")).all() == []
+    unknown = add_call(db, from_e164=NUMBER, from_raw=NUMBER, callback_consent=None)  # put through before asked
+    assert NUMBER in browser.post(f"/console/calls/{unknown.id}/reveal", {"reason": "the call dropped"}).get_data(as_text=True)
