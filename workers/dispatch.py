@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Retry, Worker
+from rq import Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError
+from rq.executions import Execution
 from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])
 STUCK = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 JOBS_MODULE = "workers.jobs"
+POPPED_GRACE = 60  # seconds: RQ's own, for a job in its intermediate list that no worker started
+POPPED_SEEN = "hotline:popped:"  # + job id: when a sweep first saw it taken off its queue and not started
 
 
 def dispatch(session: Session, redis: Redis | None, job_ids: list[str]) -> int:
@@ -86,11 +90,13 @@ def enqueue_once(q, function, args: list, job_id: str) -> bool:
     except DuplicateJobError:
         job = Job.fetch(job_id, connection=q.connection, serializer=q.serializer)
         status = job.get_status(refresh=True)
-        lost = status == JobStatus.QUEUED and lost_in_handover(q, job_id)
-        if status not in STUCK and not (status == JobStatus.STARTED and abandoned(job)) and not lost:
+        why = (status if status in STUCK
+               else "abandoned by a dead worker" if status == JobStatus.STARTED and abandoned(job)
+               else "taken off its queue by a worker that died before starting it"
+               if status == JobStatus.QUEUED and taken_and_lost(job) else None)
+        if why is None:
             return False
-        log.warning("job %s was %s; enqueued again", job_id, "abandoned by a dead worker" if status == JobStatus.STARTED
-                    else "taken off its queue by a worker that never started it" if lost else status)
+        log.warning("job %s was %s; enqueued again", job_id, why)
         job.delete()
         q.enqueue(function, *args, **options)
         return True
@@ -100,31 +106,62 @@ def abandoned(job: Job) -> bool:
     """A 'started' job whose worker is gone (SIGKILL, OOM, a lost machine).
 
     RQ itself moves such a job on only at a worker's maintenance pass (every 10 minutes) once its
-    heartbeat has expired: too late for an escalation SMS. Gone means: the worker's registration
-    expired, or it ran on this machine and its process is no more, or RQ's own heartbeat for the
-    job expired. The re-run is safe: a send interrupted in 'sending' is looked up at Twilio first.
+    heartbeat has expired: too late for an escalation SMS. Gone means: the worker is (`_worker_gone`),
+    or RQ's own heartbeat for the job expired. The re-run is safe: a send interrupted in 'sending'
+    is looked up at Twilio first.
     """
     if not job.worker_name:
         return False
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection)
+    return _worker_gone(job.connection, job.worker_name) or job.id in job.started_job_registry.get_expired_job_ids()
+
+
+def taken_and_lost(job: Job) -> bool:
+    """A 'queued' job on no queue: a worker took it off (serving several queues, as `python -m workers` does,
+    RQ pops it with BLPOP; serving one, it moves it to RQ's intermediate list) and died before its work horse
+    marked it 'started'. RQ never gives such a job back: its cleanup fails 'started' jobs only.
+
+    Lost at once when the execution the worker wrote names a worker that is gone; when none names one (killed
+    between the pop and writing it, or it expired), once two sweeps saw it so more than POPPED_GRACE apart: a
+    live worker leaves that state within moments.
+    """
+    q = Queue(job.origin, connection=job.connection, serializer=job.serializer)
+    if q.get_job_position(job.id) is not None:
+        return False  # waiting its turn
+    workers = _execution_workers(job)
+    lost = all(_worker_gone(job.connection, name) for name in workers) if workers else _seen_popped_before(job)
+    if lost:
+        q.intermediate_queue.remove(job.id)
+        job.connection.delete(f"{POPPED_SEEN}{job.id}")  # the new run starts with a clean slate
+    return lost
+
+
+def _execution_workers(job: Job) -> list[str]:
+    """The workers named by the job's executions (a worker writes one before it forks the horse)."""
+    names = []
+    for execution_id in job.execution_registry.get_execution_ids():
+        try:
+            names.append(Execution.fetch(execution_id, job.id, job.connection).worker_name)
+        except ValueError:  # expired since
+            continue
+    return [name for name in names if name]
+
+
+def _seen_popped_before(job: Job) -> bool:
+    """True when a sweep saw this job on no queue more than POPPED_GRACE ago (a sighting older than three graces
+    is forgotten: it was of an earlier run that started after all)."""
+    key, now = f"{POPPED_SEEN}{job.id}", time.time()
+    if job.connection.set(key, now, nx=True, ex=3 * POPPED_GRACE):
+        return False
+    first = job.connection.get(key)
+    return first is not None and now - float(first) > POPPED_GRACE
+
+
+def _worker_gone(connection: Redis, name: str) -> bool:
+    """Its registration expired, or it ran on this machine and its process is no more."""
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=connection)
     if worker is None:
         return True
-    if worker.pid and worker.hostname == socket.gethostname() and _process_gone(worker.pid):
-        return True
-    return job.id in job.started_job_registry.get_expired_job_ids()
-
-
-def lost_in_handover(q, job_id: str) -> bool:
-    """A 'queued' job that a worker moved off its queue (into RQ's intermediate list) and never started: killed in
-    between. RQ fails such a job only at a worker's maintenance pass (every 10 minutes); here it counts as lost once
-    seen there by two sweeps more than a minute apart (RQ's own grace: a live worker starts it within moments)."""
-    handover = q.intermediate_queue
-    if job_id not in handover.get_job_ids() or job_id in q.started_job_registry:
-        return False
-    if handover.set_first_seen(job_id) or not handover.should_be_cleaned_up(job_id):
-        return False
-    handover.remove(job_id)
-    return True
+    return bool(worker.pid and worker.hostname == socket.gethostname() and _process_gone(worker.pid))
 
 
 def _process_gone(pid: int) -> bool:

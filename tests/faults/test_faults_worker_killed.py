@@ -1,8 +1,9 @@
 """Fault 3: a worker is SIGKILLed - parent, work horse and scheduler - in the middle of sending
 an SMS (Twilio already has the message, the database says 'sending'), another at a random
-moment; new workers start. RQ leaves the killed jobs 'started' until a maintenance pass
-minutes later: the relay's outbox sweep must get the work done anyway, and the re-run must
-find the message Twilio already has instead of sending it again."""
+moment; new workers start. RQ leaves a killed job 'started' until a maintenance pass
+minutes later, or, killed between the pop and the horse's start (under load, often), 'queued'
+on no queue for good: the relay's outbox sweep must get the work done anyway, and the re-run
+must find the message Twilio already has instead of sending it again."""
 from __future__ import annotations
 
 import random
