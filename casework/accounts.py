@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from models import ROLES, ConsoleSession, User, utcnow
 
+from . import desk
+
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"  # kept lower case: logins compare it lowered
 
 
@@ -34,10 +36,11 @@ def scope_problem(role: str, provinces: list[str]) -> str | None:
 
 
 def end_sessions(session: Session, user: User, why: str) -> int:
-    """End every open login of the user; how many there were."""
+    """End every open login of the user (and so their time at the desk); how many there were."""
     done = session.execute(update(ConsoleSession)
                            .where(ConsoleSession.user_id == user.id, ConsoleSession.ended_at.is_(None))
                            .values(ended_at=utcnow(), ended_why=why[:32]))
+    desk.leave(session, user, "system", why)
     return done.rowcount
 
 

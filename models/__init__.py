@@ -3,6 +3,7 @@ from .calls import FINAL_STATUSES, Call, CallEvent
 from .cases import Case, CaseTransition, Escalation, Message
 from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
+from .desk import DeskProfile, Interpreter
 from .outbox import OutboxItem
 from .people import ROLES, Annotation, ApiToken, AuditEntry, ConsoleSession, Report, User
 from .story import FieldReport, Intake, LinkedCall, Referral, ReferralStep
@@ -10,7 +11,7 @@ from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 
 __all__ = [
     "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre",
-    "ConsoleSession", "Contact", "Escalation", "FieldReport", "Intake", "LinkedCall", "Referral", "ReferralStep",
+    "ConsoleSession", "Contact", "DeskProfile", "Interpreter", "Escalation", "FieldReport", "Intake", "LinkedCall", "Referral", "ReferralStep",
     "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
     "User", "make_engine", "make_sessionmaker", "utcnow",
 ]

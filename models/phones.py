@@ -99,3 +99,9 @@ def area_names(number: phonenumbers.PhoneNumber) -> list[str]:
         if names:
             return names.split("/")
     return []
+
+
+def voice_number(text: str | None) -> str | None:
+    """A number a call can reach (landlines too), as E.164; Thai numbers may be written locally. None if it is not."""
+    text = (text or "").strip()
+    return read_caller(text).e164 if 0 < len(text) <= 40 else None

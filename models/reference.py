@@ -1,4 +1,4 @@
-"""Reference data an administrator edits as CSV (provinces, centres, contacts), and routing a case to a centre.
+"""Reference data an administrator edits as CSV (provinces, centres, contacts, interpreters), and routing a case to a centre.
 
 The loaders are idempotent upserts that never commit (the caller rolls back when one raises: nothing is half-written).
 A contact is keyed by (centre, phone, level); one no longer in the file is deactivated, not deleted (escalations).
@@ -19,6 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .centres import CENTRAL, LEVELS, Centre, Contact, Province
+from .desk import Interpreter
+from .phones import voice_number
+from .vocabulary import LANGUAGES
 
 REGIONS = ("north", "northeast", "central", "east", "west", "south")  # National Geographical Committee, 1977
 DEMO_NUMBER = re.compile(r"\+66800\d\d00\d\d")  # the fictional +66 80 0PP 00LN numbers in data/contacts.csv
@@ -63,7 +66,7 @@ def _texts(where: str, row: dict[str, str], model, *columns: str) -> dict[str, s
 
 def _load(session: Session, path, model, columns: tuple[str, ...], read: Callable, existing: dict,
           kept: Callable = lambda record: False) -> Counter:
-    """Upsert what `read(where, row) -> (key, values)` makes of each row; deactivate contacts not in the file.
+    """Upsert what `read(where, row) -> (key, values)` makes of each row; deactivate rows not in the file.
 
     A record that `kept(record)` says is someone else's (edited in the console) is counted, never touched.
     """
@@ -84,7 +87,7 @@ def _load(session: Session, path, model, columns: tuple[str, ...], read: Callabl
         counts["unchanged" if not changes else "changed" if key in existing else "new"] += 1
         session.add(record)
     for key, record in existing.items():
-        if model is Contact and key not in seen and record.active and not kept(record):
+        if "active" in model.__table__.c and key not in seen and record.active and not kept(record):
             record.active = False
             counts["deactivated"] += 1
     session.flush()
@@ -160,6 +163,21 @@ def load_contacts(session: Session, path: str | Path, overwrite_console_edits: b
     existing = {(c.centre_id, c.phone, c.level): c for c in session.scalars(select(Contact))}
     kept = (lambda contact: False) if overwrite_console_edits else (lambda contact: contact.console_edited_at is not None)
     return _load(session, path, Contact, ("centre", "name", "role", "phone", "level", "on_duty"), read, existing, kept)
+
+
+def load_interpreters(session: Session, path: str | Path, overwrite_console_edits: bool = False) -> Counter:
+    """Interpreters from the file, keyed by (language, phone); like contacts, those edited in the console are kept
+    as they are unless `overwrite_console_edits`, and those no longer in the file are deactivated."""
+    def read(where, row):
+        language, on_duty, phone = row["language"].lower(), row["on_duty"].lower(), voice_number(row["phone"])
+        _check(language in LANGUAGES, where, f"language {row['language']!r} is not one of {', '.join(LANGUAGES)}")
+        _check(on_duty in FLAGS, where, f"on_duty {row['on_duty']!r} is not yes or no")
+        _check(phone, where, f"phone {row['phone']!r} is not a valid number (write +6621234567 or 021234567)")
+        return (language, phone), {**_texts(where, row, Interpreter, "name"), "language": language, "phone": phone,
+                                   "on_duty": FLAGS[on_duty], "active": True, "console_edited_at": None}
+    existing = {(i.language, i.phone): i for i in session.scalars(select(Interpreter))}
+    kept = (lambda record: False) if overwrite_console_edits else (lambda record: record.console_edited_at is not None)
+    return _load(session, path, Interpreter, ("name", "language", "phone", "on_duty"), read, existing, kept)
 
 
 def is_demo_number(e164: str | None) -> bool:

@@ -126,3 +126,21 @@ LANGUAGES = {
     "km": Language(N_("Khmer"), "ខ្មែរ (Khmer)"),
     "lo": Language(N_("Lao"), "ລາວ (Lao)"),
 }
+
+# An operator's state at the desk (models.desk.DeskProfile; casework.desk changes it). "offered" and "on_call" are
+# the router's: a person chooses only DESK_CHOSEN; wrap_up ends when they choose to be available (or away).
+DESK_STATES = {
+    "available": N_("available"), "offered": N_("call offered"), "on_call": N_("on a call"),
+    "wrap_up": N_("wrapping up"), "away": N_("away"),
+}
+DESK_CHOSEN = ("available", "away")
+# Which state may follow which (the router's moves included, for its later step).
+DESK_NEXT = {
+    "available": {"offered", "away"},
+    "offered": {"on_call", "available", "away"},  # answered; declined or the caller left; missed
+    "on_call": {"wrap_up"},
+    "wrap_up": {"available", "away"},
+    "away": {"available"},
+}
+# The endpoint an operator is rung at: a phone number, a SIP address, or the console in their browser.
+ENDPOINTS = {"phone": N_("phone"), "sip": N_("SIP address"), "browser": N_("browser")}

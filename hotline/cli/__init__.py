@@ -1,5 +1,5 @@
 """Every `flask` command: `ivr show|prompts`, `calls simulate`, `spool replay`, `outbox sweep` here; `centres`, `sms`,
-`tokens`, `users`, `retention`, `subject` and `reports` in their own modules, registered by `init_app`."""
+`tokens`, `desk`, `interpreters`, `users`, `retention`, `subject` and `reports` in their own modules, registered by `init_app`."""
 from __future__ import annotations
 
 import click
@@ -79,11 +79,13 @@ def outbox_sweep(older_than):
 
 def init_app(app: Flask) -> None:
     from .centres import centres
+    from .desk import desk, interpreters
     from .reports import reports
     from .retention import retention, subject
     from .sms import sms
     from .tokens import tokens
     from .users import users
 
-    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms, tokens, users, retention, subject, reports):
+    for group in (ivr, calls, spool_cli, outbox_cli, centres, sms, tokens, users, retention, subject, reports,
+                  desk, interpreters):
         app.cli.add_command(group)

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from casework import accounts, passwords
+from casework import accounts, desk, passwords
 from hotline.db import transaction
 from models import ROLES, AuditEntry, User, utcnow
 
@@ -23,6 +23,13 @@ PASSWORD_PROBLEMS = {
     "short": f"the password needs at least {passwords.MIN_LENGTH} characters",
     "username": "the password may not contain the username",
     "common": "the password is one of the most common passwords (data/common-passwords.txt): choose another",
+}
+DESK_PROBLEMS = {
+    "no_desk_role": "--speaks, --phone and --sip make a desk profile: for operators and supervisors only",
+    "unknown_language": "--speaks takes language codes: th, en, my, km, lo (comma-separated)",
+    "no_language": "--speaks needs at least one language (th, en, my, km, lo)",
+    "bad_phone": "--phone is not a valid number (write +66812345678 or 0812345678)",
+    "bad_sip": "--sip is not a SIP address like sip:op1@pbx.example.org",
 }
 SCOPE_PROBLEMS = {
     "needs_province": "a field officer needs at least one --province",
@@ -86,9 +93,21 @@ password_option = click.option("--password", default=None, help="Asked for (hidd
 @province_option
 @click.option("--language", type=click.Choice(["th", "en"]), default="th", show_default=True)
 @password_option
-def users_create(username: str, role: str, provinces: list[str], language: str, password: str | None):
+@click.option("--speaks", default=None, help="Languages the operator takes calls in, e.g. th,my (makes their desk "
+              "profile; --language stays the console's language).")
+@click.option("--phone", default=None, help="The desk rings this number (with --speaks).")
+@click.option("--sip", default=None, help="The desk rings this SIP address, sip:user@host (with --speaks).")
+def users_create(username: str, role: str, provinces: list[str], language: str, password: str | None,
+                 speaks: str | None, phone: str | None, sip: str | None):
     """Create a console user, e.g. the first admin: flask users create admin --role admin"""
     _scope(role, provinces)
+    if (phone or sip) and not speaks:
+        raise click.ClickException("--phone and --sip need --speaks: the languages the operator takes calls in")
+    if phone and sip:
+        raise click.ClickException("give --phone or --sip, not both")
+    if phone is not None and desk.endpoint_kind(phone.strip().lower()) != "phone":
+        raise click.ClickException(DESK_PROBLEMS["bad_phone"])
+    sip = None if sip is None else "sip:" + sip.strip().removeprefix("sip:")
     password_hash = _password_hash(username, password)
     with transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -97,6 +116,12 @@ def users_create(username: str, role: str, provinces: list[str], language: str, 
                     language=language, active=True, created_at=utcnow())
         session.add(user)
         _audit(session, "create_user", user, f"create --role {role}")
+        if speaks is not None:
+            session.flush()
+            try:
+                desk.save_profile(session, user, speaks.split(","), phone or sip or desk.BROWSER, "flask users create")
+            except desk.Refused as refused:
+                raise click.ClickException(DESK_PROBLEMS[refused.problem]) from None
     scope = f" for provinces {', '.join(provinces)}" if provinces else ""
     click.echo(f"created {role} {username!r}{scope}; log in at /console/login")
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from casework import desk
 from models import ROLES, Call, Case, ConsoleSession, LinkedCall, User, utcnow
 
 from . import bp
@@ -70,10 +71,13 @@ def start(user: User) -> None:
 
 
 def end(language: str | None = None, why: str = "logout") -> None:
-    """End this browser's login: its row (if still open) and the cookie."""
+    """End this browser's login: its row (if still open) and the cookie; its owner is then away from the desk."""
     row = g.pop("console_session", None)
     if row is not None and row.ended_at is None:
         row.ended_at, row.ended_why = utcnow(), why
+        owner = db().get(User, row.user_id)
+        if owner is not None:
+            desk.leave(db(), owner, f"user:{owner.id}" if why == "logout" else "system", why)
         db().commit()
     session.clear()
     if language:

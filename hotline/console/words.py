@@ -13,6 +13,8 @@ from models.vocabulary import (
     AGENCIES,
     CALL_STATUSES,
     CASE_STATUSES,
+    DESK_STATES,
+    ENDPOINTS,
     FIELD_REPORTS,
     INDICATORS,
     KINDS,
@@ -41,6 +43,8 @@ INDICATOR = {code: _l(words) for code, words in INDICATORS.items()}
 AGENCY = {code: _l(words) for code, words in AGENCIES.items()}
 REFERRAL_STATUS = {code: _l(words) for code, words in REFERRAL_STATUSES.items()}
 FIELD_REPORT = {code: _l(words) for code, words in FIELD_REPORTS.items()}
+DESK_STATE = {code: _l(words) for code, words in DESK_STATES.items()}
+ENDPOINT = {code: _l(words) for code, words in ENDPOINTS.items()}
 ROLE = {"operator": _l("operator"), "supervisor": _l("supervisor"), "admin": _l("administrator"),
         "field_officer": _l("field officer")}
 EVENT = {"incoming": _l("call came in"), "status": _l("call status"), "ivr": _l("menu answer"),
@@ -68,11 +72,15 @@ AUDIT = {
     "reveal_identity": _l("revealed who reported a case"),
     "refer_case": _l("referred a case to an agency"), "advance_referral": _l("changed a referral's status"),
     "link_call": _l("linked a call to a case"),
+    "desk_state": _l("changed a desk state"), "desk_profile": _l("changed a desk profile"),
+    "add_interpreter": _l("added an interpreter"), "edit_interpreter": _l("changed an interpreter"),
+    "interpreter_duty": _l("changed an interpreter's duty"), "deactivate_interpreter": _l("deactivated an interpreter"),
 }
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
           "audit": AUDIT, "sms_status": SMS_STATUS, "actor": ACTOR, "queue": QUEUE, "indicator": INDICATOR,
-          "agency": AGENCY, "referral_status": REFERRAL_STATUS, "field_report": FIELD_REPORT}
+          "agency": AGENCY, "referral_status": REFERRAL_STATUS, "field_report": FIELD_REPORT,
+          "desk_state": DESK_STATE, "endpoint": ENDPOINT}
 
 
 def say(table: str, code: str | None) -> str:

@@ -5,7 +5,7 @@ import pytest
 from helpers.console_support import Browser, add_call, add_case, add_centre
 
 from casework.referrals import refer
-from models import ROLES
+from models import ROLES, DeskProfile, Interpreter
 
 STAFF = {"operator", "supervisor", "admin"}
 EVERYONE = STAFF | {"field_officer"}
@@ -77,6 +77,19 @@ ROUTES = {
                                     {"password": "walk the long road 9", "confirm": "walk the long road 9"}),
     "console.set_user_active": ("POST", "/console/users/{user}/active", {"admin"}, {"active": "yes"}),
     "console.end_user_sessions": ("POST", "/console/users/{user}/logins", {"admin"}, {}),
+    "console.desk_page": ("GET", "/console/desk", {"operator", "supervisor"}, None),
+    "console.set_desk_state": ("POST", "/console/desk/state", {"operator", "supervisor"}, {"state": "available"}),
+    "console.save_desk_profile": ("POST", "/console/desk/profile", {"operator", "supervisor"},
+                                  {"languages": ["th", "my"], "kind": "browser"}),
+    "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
+    "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
+    "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
+                                {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),
+    "console.edit_interpreter": ("GET", "/console/interpreters/{interpreter}", SUPERVISORS, None),
+    "console.save_interpreter": ("POST", "/console/interpreters/{interpreter}", SUPERVISORS,
+                                 {"name": "Ma Hla", "language": "my", "phone": "02 000 0108", "on_duty": "no"}),
+    "console.set_interpreter_duty": ("POST", "/console/interpreters/{interpreter}/duty", SUPERVISORS, {"on_duty": "no"}),
+    "console.deactivate_interpreter": ("POST", "/console/interpreters/{interpreter}/deactivate", SUPERVISORS, {}),
 }
 JSON = {"console.live"}
 
@@ -100,9 +113,10 @@ def test_every_console_view_is_guarded(app):
 
 
 def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0, user_id: int = 0,
-             referral_id: int = 0):
+             referral_id: int = 0, interpreter_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
-    path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id, referral=referral_id)
+    path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id, referral=referral_id,
+                       interpreter=interpreter_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
@@ -127,11 +141,14 @@ def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
     case = add_case(db, call)
     contact = add_centre(db)
     referral = refer(db, case, "ngo", None, "user:1")
+    interpreter = Interpreter(name="Ko Min", language="my", phone="+6620000101")
+    db.add(interpreter)
+    db.add_all(DeskProfile(user_id=users[r].id, languages=["th"], state="away") for r in ("operator", "supervisor"))
     db.commit()
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
         response = _request(as_role(role), endpoint, call.id, case.id, contact.id, users["field_officer"].id,
-                            referral.id)
+                            referral.id, interpreter.id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:

@@ -1,0 +1,115 @@
+"""The operator desk in the console (issue 16): the header's state control, my desk page (state, languages,
+endpoint) and the supervisors' view of the team. The rules are casework.desk's; each change is audited there."""
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from casework import desk
+
+from . import bp
+from .access import current_user, db, local_path, requires
+from .desk_forms import DeskProfileForm, DeskStateForm
+from .masking import mask_number
+from .words import say
+
+SUPERVISORS = ("supervisor", "admin")
+PROBLEMS = {
+    "no_profile": _l("You have no desk profile yet: choose your languages and where to ring you first."),
+    "not_chosen": _l("Only the desk puts someone on offer or on a call: you can be available or away."),
+    "not_from": _l("You are on a call: your state changes when it ends."),
+    "unknown_state": _l("Choose one of the options."),
+    "no_language": _l("Choose at least one language."),
+    "unknown_language": _l("Choose one of the options."),
+    "bad_phone": _l("This is not a valid phone number. Write it like 081 234 5678 or +66 81 234 5678."),
+    "bad_sip": _l("This is not a SIP address. Write it like sip:op1@pbx.example.org."),
+    "no_desk_role": _l("Only operators and supervisors take calls at the desk."),
+}
+
+
+def masked(endpoint: str) -> str:
+    return desk.masked_endpoint(endpoint, mask_number)
+
+
+@bp.context_processor
+def desk_control():
+    """The header's desk control, for those with a profile."""
+    user = current_user()
+    profile = desk.profile_of(db(), user) if user is not None and user.role in desk.DESK_ROLES else None
+    return {"desk": profile}
+
+
+def render_desk(status: int = 200, form: DeskProfileForm | None = None, problem: str | None = None):
+    user = current_user()
+    profile = desk.profile_of(db(), user)
+    if form is None:
+        form = DeskProfileForm(formdata=None)
+        form.languages.data = list(profile.languages) if profile else []
+        form.kind.data = desk.endpoint_kind(profile.endpoint) if profile else desk.BROWSER
+    return make_response(render_template(
+        "console/desk.html", profile=profile, form=form, problem=PROBLEMS.get(problem),
+        endpoint=masked(profile.endpoint) if profile else None,
+        endpoint_kind=desk.endpoint_kind(profile.endpoint) if profile else None), status)
+
+
+@bp.get("/desk")
+@requires(*desk.DESK_ROLES)
+def desk_page():
+    return render_desk()
+
+
+@bp.post("/desk/state")
+@requires(*desk.DESK_ROLES)
+def set_desk_state():
+    user, form = current_user(), DeskStateForm()
+    if not form.validate():
+        db().rollback()
+        return render_desk(400, problem="unknown_state")
+    try:
+        desk.set_state(db(), user, form.state.data, f"user:{user.id}")
+    except desk.Refused as refused:
+        db().rollback()
+        return render_desk(409 if refused.problem == "not_from" else 400, problem=refused.problem)
+    db().commit()
+    flash(_("You are %(state)s.", state=say("desk_state", form.state.data)), "success")
+    return redirect(local_path(form.next.data, url_for("console.desk_page")))
+
+
+def _wanted_endpoint(form: DeskProfileForm, current: str | None) -> str:
+    """What the form asks for; an empty address keeps the current one of the same kind (the page never shows it)."""
+    kind, address = form.kind.data, (form.address.data or "").strip()
+    if kind == desk.BROWSER:
+        return desk.BROWSER
+    if not address and current and desk.endpoint_kind(current) == kind:
+        return current
+    if kind == "sip":
+        return "sip:" + address.removeprefix("sip:") if address else "sip:"
+    return address
+
+
+@bp.post("/desk/profile")
+@requires(*desk.DESK_ROLES)
+def save_desk_profile():
+    user, form = current_user(), DeskProfileForm()
+    if not form.validate():
+        db().rollback()
+        return render_desk(400, form)
+    profile = desk.profile_of(db(), user)
+    try:
+        desk.save_profile(db(), user, form.languages.data or [], _wanted_endpoint(form, profile and profile.endpoint),
+                          f"user:{user.id}")
+    except desk.Refused as refused:
+        db().rollback()
+        field = form.languages if "language" in refused.problem else form.address
+        field.errors = [*field.errors, PROBLEMS[refused.problem]]
+        return render_desk(400, form)
+    db().commit()
+    flash(_("Your desk profile is saved."), "success")
+    return redirect(url_for("console.desk_page"))
+
+
+@bp.get("/desk/team")
+@requires(*SUPERVISORS)
+def desk_team():
+    return render_template("console/desk_team.html", team=desk.team(db()), masked=masked)
