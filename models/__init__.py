@@ -3,6 +3,7 @@ from .calls import FINAL_STATUSES, Call, CallEvent
 from .cases import Case, CaseTransition, Escalation, Message
 from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
+from .line import LineChat, LineEvent, LineMessage
 from .outbox import OutboxItem
 from .people import ROLES, Annotation, ApiToken, AuditEntry, ConsoleSession, Report, User
 from .story import FieldReport, Intake, LinkedCall, Referral, ReferralStep
@@ -11,6 +12,6 @@ from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 __all__ = [
     "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre",
     "ConsoleSession", "Contact", "Escalation", "FieldReport", "Intake", "LinkedCall", "Referral", "ReferralStep",
-    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
-    "User", "make_engine", "make_sessionmaker", "utcnow",
+    "FINAL_STATUSES", "LineChat", "LineEvent", "LineMessage", "Message", "OutboxItem", "Province", "Report", "ROLES",
+    "SummaryAcks", "SummaryCount", "SummaryPeriod", "User", "make_engine", "make_sessionmaker", "utcnow",
 ]
