@@ -131,3 +131,20 @@ def test_the_webhook_is_not_there_without_a_channel_secret(config):
     config.LINE_CHANNEL_SECRET = None
     client = create_app(config).test_client()
     assert line.post(client, line.body(), secret="anything").status_code == 404
+
+
+def test_the_database_away_is_a_503_so_line_redelivers(client, db, monkeypatch):
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    from hotline.line import routes
+
+    @contextmanager
+    def away():
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+        yield
+
+    monkeypatch.setattr(routes, "transaction", away)
+    response = line.post(client, line.body(line.follow(line.user_id())))
+    assert response.status_code == 503 and response.get_json() == {"error": "database unavailable; redeliver later"}
