@@ -12,6 +12,7 @@ INSTANCE = ROOT / "instance"
 # Used only when HOTLINE_ENV=development and no token is set, so the local
 # simulator and the webhooks agree on a signature without any real secret.
 DEVELOPMENT_AUTH_TOKEN = "development-only-auth-token"  # nosec B105: refused outside development (check())
+DEVELOPMENT_LINE_SECRET = "development-only-line-secret"  # nosec B105: the same, for LINE's webhook signature
 
 
 POOLS = ("web", "webhooks")
@@ -40,6 +41,11 @@ class Config:
     TWILIO_FROM_NUMBER: str | None = None
     TWILIO_MESSAGING_SERVICE_SID: str | None = None
     TWILIO_SIGNATURE_CHECK: bool = True
+    # LINE (issue 17): the channel secret signs LINE's webhooks; the chat is on when it is set (development: a
+    # development secret). Without an access token (development, tests) messages are written as dry-run.
+    LINE_CHANNEL_SECRET: str | None = None
+    LINE_CHANNEL_ACCESS_TOKEN: str | None = None
+    LINE_API_BASE_URL: str = "https://api.line.me"
     OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
     OPERATOR_DIAL_TIMEOUT: int = 30
     # e.g. https://hotline.example.go.th; required in production: the URL the signature check verifies (never the Host
@@ -129,11 +135,14 @@ class Config:
         if self.PUBLIC_BASE_URL and not self.PUBLIC_BASE_URL.startswith(("https://", "http://")):
             raise ConfigError(f"PUBLIC_BASE_URL must be the URL Twilio calls, such as https://1300.example.go.th, "
                               f"not {self.PUBLIC_BASE_URL[:60]!r}")
+        if not self.LINE_API_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError(f"LINE_API_BASE_URL must be a URL such as https://api.line.me, not {self.LINE_API_BASE_URL[:60]!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:
             self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
             self.TWILIO_AUTH_TOKEN = self.TWILIO_AUTH_TOKEN or DEVELOPMENT_AUTH_TOKEN
+            self.LINE_CHANNEL_SECRET = self.LINE_CHANNEL_SECRET or DEVELOPMENT_LINE_SECRET
             return
         missing = [
             name
@@ -143,6 +152,10 @@ class Config:
         ]
         if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
             missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if bool(self.LINE_CHANNEL_SECRET) != bool(self.LINE_CHANNEL_ACCESS_TOKEN):  # LINE is on with both, off with neither
+            missing.append("LINE_CHANNEL_ACCESS_TOKEN" if self.LINE_CHANNEL_SECRET else "LINE_CHANNEL_SECRET")
+        if self.LINE_CHANNEL_SECRET == DEVELOPMENT_LINE_SECRET:
+            missing.append("LINE_CHANNEL_SECRET (the development one is refused)")
         if missing:
             raise ConfigError(
                 "missing required settings for production: " + ", ".join(missing)
@@ -153,6 +166,12 @@ class Config:
     def sms_dry_run(self) -> bool:
         """No real credentials (development only): SMS are written to the database instead of sent."""
         return not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN and self.TWILIO_AUTH_TOKEN != DEVELOPMENT_AUTH_TOKEN)
+
+
+    @property
+    def line_dry_run(self) -> bool:
+        """No LINE access token (development only): LINE messages are written to the database instead of sent."""
+        return not self.LINE_CHANNEL_ACCESS_TOKEN
 
 
 def settings_or_exit(process: str) -> Config:

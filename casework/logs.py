@@ -20,13 +20,16 @@ FIELDS = ("request_id", "call_sid", "job_id", "case")  # also taken from `extra=
 # A number as E.164, with 00 or URL-encoded +, as 66..., or in Thai local form (081-234-5678, 02 123 4567).
 PHONE = re.compile(r"(?<![\w+.%/])(?:(?:\+|%2[Bb]|00)\d(?:[ -]?\d){7,14}|66\d{8,9}|0\d(?:[ -]?\d){7,8})(?![\w])")
 # What a person wrote: SMS bodies and notes, as form fields, dict entries or JSON.
-WRITTEN = re.compile(r"""(?i)\b(body|note|notes|reason|transcriptiontext)(['"]?\s*[:=]\s*)(?:(['"])(?:\\.|(?!\3).)*\3|[^&,\s}]+)""",
+WRITTEN = re.compile(r"""(?i)\b(body|note|notes|reason|transcriptiontext|text)(['"]?\s*[:=]\s*)(?:(['"])(?:\\.|(?!\3).)*\3|[^&,\s}]+)""",
                      re.S)
+# A LINE user id (issue 17): personal data like a number; the last four characters stay, to tell two apart.
+LINE_USER = re.compile(r"(?<![0-9A-Za-z])U[0-9a-f]{28}([0-9a-f]{4})(?![0-9A-Za-z])")
 SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|$)", re.S)
 
 
 def mask_text(text: str) -> str:
     text = PHONE.sub(lambda m: mask(_e164(m.group())), text)
+    text = LINE_USER.sub(lambda m: f"U…{m.group(1)}", text)
     text = WRITTEN.sub(lambda m: f"{m.group(1)}{m.group(2)}[hidden]", text)
     return SQL_PARAMETERS.sub("[parameters hidden]", text)
 

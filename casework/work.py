@@ -75,6 +75,16 @@ def recount_reports(first: str | None, last: str, tag: str) -> Work:
     return Work("recount_reports", (first, last), f"reports-{tag}", DEFAULT)
 
 
+def line_event(event_id: int) -> Work:
+    """A LINE webhook event kept: the chat's next turn (casework.line_chat)."""
+    return Work("line_event", (event_id,), f"line-event-{event_id}", DEFAULT)
+
+
+def send_line_message(message_id: int) -> Work:
+    """One message to a LINE user from its own outbox (casework.line_outbox): reply token, else push."""
+    return Work("send_line_message", (message_id,), f"line-msg-{message_id}", DEFAULT)
+
+
 def escalation_of(job_id: str) -> int | None:
     """The escalation id of a `send_escalation` job id, else None."""
     number = job_id.removeprefix("sms-")

@@ -69,12 +69,13 @@ def register_extensions(app: Flask, config: Config) -> None:
 
 
 def register_webhooks(app: Flask) -> None:
-    from . import health, telephony
+    from . import health, line, telephony
     from .telephony import sms
 
     app.register_blueprint(health.bp)
     app.register_blueprint(telephony.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(line.bp)
 
 
 def register_pages_and_api(app: Flask, config: Config) -> None:

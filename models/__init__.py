@@ -4,6 +4,7 @@ from .cases import Case, CaseTransition, Escalation, Message
 from .centres import CENTRAL, Centre, Contact, Province
 from .db import Base, make_engine, make_sessionmaker, utcnow
 from .desk import DeskProfile, Interpreter
+from .line import LineChat, LineEvent, LineMessage
 from .outbox import OutboxItem
 from .people import ROLES, Annotation, ApiToken, AuditEntry, ConsoleSession, Report, User
 from .story import FieldReport, Intake, LinkedCall, Referral, ReferralStep
@@ -11,7 +12,8 @@ from .summary import SummaryAcks, SummaryCount, SummaryPeriod
 
 __all__ = [
     "Annotation", "ApiToken", "AuditEntry", "Base", "Call", "CallEvent", "Case", "CaseTransition", "CENTRAL", "Centre",
-    "ConsoleSession", "Contact", "DeskProfile", "Interpreter", "Escalation", "FieldReport", "Intake", "LinkedCall", "Referral", "ReferralStep",
-    "FINAL_STATUSES", "Message", "OutboxItem", "Province", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod",
-    "User", "make_engine", "make_sessionmaker", "utcnow",
+    "ConsoleSession", "Contact", "DeskProfile", "Escalation", "FieldReport", "FINAL_STATUSES", "Intake", "Interpreter",
+    "LineChat", "LineEvent", "LineMessage", "LinkedCall", "Message", "OutboxItem", "Province", "Referral",
+    "ReferralStep", "Report", "ROLES", "SummaryAcks", "SummaryCount", "SummaryPeriod", "User", "make_engine",
+    "make_sessionmaker", "utcnow",
 ]

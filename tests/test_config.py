@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.config import DEVELOPMENT_AUTH_TOKEN, ROOT, Config, ConfigError
+from casework.config import DEVELOPMENT_AUTH_TOKEN, DEVELOPMENT_LINE_SECRET, ROOT, Config, ConfigError
 
 PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
               "TWILIO_FROM_NUMBER": "+6620001300", "OPERATOR_DIAL_TARGET": "+6621234567",
@@ -87,3 +87,20 @@ def test_the_readme_s_phone_without_a_phone_runs_as_written(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.db'}"}
     done = subprocess.run(["bash", "-c", show], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # nosec B603 B607
     assert done.returncode == 0 and "language" in done.stdout, done.stderr
+
+
+def test_line_is_on_with_both_its_secrets_and_off_with_neither():
+    """Production runs without LINE; with its channel secret it needs the access token too, and the reverse."""
+    assert Config.from_env(PRODUCTION).LINE_CHANNEL_SECRET is None
+    with pytest.raises(ConfigError, match="missing required settings for production: LINE_CHANNEL_ACCESS_TOKEN"):
+        Config.from_env({**PRODUCTION, "LINE_CHANNEL_SECRET": "channel-secret"})
+    with pytest.raises(ConfigError, match="missing required settings for production: LINE_CHANNEL_SECRET"):
+        Config.from_env({**PRODUCTION, "LINE_CHANNEL_ACCESS_TOKEN": "access-token"})
+    with pytest.raises(ConfigError, match="the development one is refused"):
+        Config.from_env({**PRODUCTION, "LINE_CHANNEL_SECRET": DEVELOPMENT_LINE_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "t"})
+    cfg = Config.from_env({**PRODUCTION, "LINE_CHANNEL_SECRET": "channel-secret", "LINE_CHANNEL_ACCESS_TOKEN": "t"})
+    assert cfg.line_dry_run is False and cfg.LINE_API_BASE_URL == "https://api.line.me"
+    development = Config.from_env({"HOTLINE_ENV": "development"})
+    assert development.LINE_CHANNEL_SECRET == DEVELOPMENT_LINE_SECRET and development.line_dry_run
+    with pytest.raises(ConfigError, match="LINE_API_BASE_URL must be a URL"):
+        Config.from_env({"HOTLINE_ENV": "development", "LINE_API_BASE_URL": "api.line.me"})

@@ -107,3 +107,11 @@ def release(handler) -> None:
     root = logging.getLogger()
     root.removeHandler(handler)
     root.setLevel(handler.previous_level)
+
+
+def test_a_line_user_id_and_a_line_message_text_are_masked():
+    """LINE (issue 17): the user id is personal data, the text what a person wrote; neither is logged as it is."""
+    user = "U" + "4af4980629" * 3 + "ab"
+    text = logs.mask_text(f'event from {user}: {{"type": "text", "text": "ฉันถูกขังอยู่ที่ท่าเรือ"}}')
+    assert user not in text and "ท่าเรือ" not in text
+    assert text == 'event from U…29ab: {"type": "text", "text": [hidden]}'

@@ -23,6 +23,7 @@ STRANGER = {
     "telephony.prompt": ("GET", "/voice/prompts/my/welcome.mp3", {404}),  # public, but only recorded prompts
     "sms.incoming": ("POST", "/sms/incoming", {403}),
     "sms.status": ("POST", "/sms/status", {403}),
+    "line.webhook": ("POST", "/line/webhook", {401}),  # no x-line-signature
     "case_link": ("GET", "/c/1", {302}),  # the SMS's short link: only a redirect to the guarded case page
     "api.openapi": ("GET", "/api/v1/openapi.json", {200}),
     "api.create_report": ("POST", "/api/v1/reports", {401}),

@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 
-from casework import escalation_sms, ladder, retention, summary, work
+from casework import escalation_sms, ladder, line_chat, retention, summary, work
 from casework.escalation_sms import Outgoing, SmsRefused
 from models import utcnow
 from models.phones import mask
 
-from . import dispatch, runtime
+from . import dispatch, line_api, runtime
 from .queues import queue
 from .runtime import Context
 
@@ -70,13 +70,27 @@ def recount_reports(first: str | None, last: str | None) -> None:
     log.info("reports summary: %d periods counted, %d changed", counted, changed)
 
 
+def line_event(event_id: int) -> None:
+    """A LINE webhook event kept: the chat's turn, once; its answer goes out through its own job."""
+    context = runtime.current()
+    with context.sessions.begin() as session:
+        job_ids = line_chat.handle(session, context.config, event_id)
+    dispatch.after_commit(context.sessions, context.redis, job_ids)
+
+
+def send_line_message(message_id: int) -> None:
+    """One LINE message: by its reply token, else pushed; LINE busy raises (RQ retries with backoff)."""
+    line_api.send_in(runtime.current(), message_id)
+
+
 def _day(text: str | None):
     return date.fromisoformat(text) if text else None
 
 
 JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_escalation,
         "hurry_escalation": hurry_escalation, "check_acknowledged": check_acknowledged,
-        "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports}
+        "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports,
+        "line_event": line_event, "send_line_message": send_line_message}
 
 
 def step_in(context: Context, step_function, *args) -> None:

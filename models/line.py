@@ -1,0 +1,64 @@
+"""The LINE chat (issue 17): each webhook event kept once, one chat per LINE user, and the messages the hotline
+sends, each an outbox row of its own. A LINE user id is personal data, like a phone number: stored here,
+never logged."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, UTCDateTime, utcnow
+
+
+class LineEvent(Base):
+    """One webhook event as LINE sent it; LINE's `webhookEventId` makes a redelivery a no-op."""
+
+    __tablename__ = "line_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(32))  # follow, unfollow, message, ...
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)  # None: a group, a room, no source
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict] = mapped_column(JSON)  # the event object (a message's text included)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LineChat(Base):
+    """The conversation with one LINE user: where it stands in the menu, and whether they reached out first."""
+
+    __tablename__ = "line_chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    step: Mapped[str] = mapped_column(String(16))  # the menu node it waits on: language, main, kind, operator
+    language: Mapped[str | None] = mapped_column(String(2))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the person's last follow or message
+    unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # blocked us: nothing is sent any more
+
+
+class LineMessage(Base):
+    """A message to send (or sent): by its reply token while it lasts, else pushed with `retry_key` as
+    `X-Line-Retry-Key`, so LINE accepts a retried push once."""
+
+    __tablename__ = "line_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("line_chats.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("line_events.id", ondelete="SET NULL"))
+    messages: Mapped[list] = mapped_column(JSON)  # LINE message objects, at most 5
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    reply_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reply token is not tried after this
+    reply_tried: Mapped[bool] = mapped_column(Boolean, default=False)  # single use: never tried twice
+    retry_key: Mapped[str] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, dry-run, failed, refused
+    via: Mapped[str | None] = mapped_column(String(8))  # reply | push
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

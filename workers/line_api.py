@@ -1,0 +1,83 @@
+"""LINE's Messaging API, for the messages of `casework.line_outbox` (issue 17): plain `requests` (line-bot-sdk is
+not installed), LINE_API_BASE_URL so tests can point it at a mock. A 429, a 5xx or no answer raises
+`LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good."""
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from casework import line_outbox
+from casework.line_outbox import Outgoing
+
+from .runtime import Context
+
+log = logging.getLogger(__name__)
+TIMEOUT = 10  # seconds
+
+
+class LineUnavailable(RuntimeError):
+    """Try again later (RQ's Retry, with backoff)."""
+
+
+class LineRefused(RuntimeError):
+    """LINE will not take this message."""
+
+
+def send_in(context: Context, message_id: int) -> None:
+    """Send one message of the outbox and record how; raises LineUnavailable for a retry."""
+    with context.sessions.begin() as session:
+        out = line_outbox.prepare(session, context.config, message_id)
+    if out is None:
+        return
+    try:
+        via = send(context.config, out)
+    except LineRefused as error:
+        with context.sessions.begin() as session:
+            line_outbox.refused(session, out, str(error))
+        log.warning("line message %s refused for good (%s)", message_id, error)
+        return
+    except LineUnavailable as error:
+        with context.sessions.begin() as session:
+            line_outbox.not_yet(session, out, str(error))
+        log.warning("line message %s not sent yet (%s); retried", message_id, error)
+        raise
+    with context.sessions.begin() as session:
+        line_outbox.sent(session, out, via)
+    log.info("line message %s sent by %s", message_id, via)
+
+
+def send(config, out: Outgoing) -> str:
+    """By the reply token when it is given and LINE takes it, else pushed; how it went ("reply" or "push")."""
+    if out.reply_token:
+        answer = _post(config, "/v2/bot/message/reply", {"replyToken": out.reply_token, "messages": out.messages})
+        if answer.status_code == 200:
+            return "reply"
+        _raise_if_busy(answer)  # a retry pushes: the token is tried once
+        log.info("line message %s: reply token refused (%s); pushed instead", out.message_id, answer.status_code)
+    answer = _post(config, "/v2/bot/message/push", {"to": out.to, "messages": out.messages},
+                   {"X-Line-Retry-Key": out.retry_key})
+    if answer.status_code in (200, 409):  # 409: LINE accepted a push with this retry key before
+        return "push"
+    _raise_if_busy(answer)
+    raise LineRefused(f"{answer.status_code} {_message(answer)}")
+
+
+def _post(config, path: str, body: dict, headers: dict | None = None) -> requests.Response:
+    try:
+        return requests.post(config.LINE_API_BASE_URL.rstrip("/") + path, json=body, timeout=TIMEOUT,
+                             headers={"Authorization": f"Bearer {config.LINE_CHANNEL_ACCESS_TOKEN}", **(headers or {})})
+    except requests.RequestException as error:
+        raise LineUnavailable(type(error).__name__) from None
+
+
+def _raise_if_busy(answer: requests.Response) -> None:
+    if answer.status_code == 429 or answer.status_code >= 500:
+        raise LineUnavailable(f"{answer.status_code} {_message(answer)}")
+
+
+def _message(answer: requests.Response) -> str:
+    try:
+        return str(answer.json().get("message", ""))[:200]
+    except (ValueError, AttributeError):
+        return ""
