@@ -244,7 +244,8 @@ def test_session_cookie_flags(browser, users):
 def test_the_session_cookie_is_secure_outside_development(config):
     production = Config(**{**config.__dict__, "ENV": "production", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
                            "OPERATOR_DIAL_TARGET": "+6621234567", "REDIS_URL": "redis://127.0.0.1:6379/0",
-                           "TWILIO_FROM_NUMBER": "+6621234568", "PUBLIC_BASE_URL": "https://hotline.example.go.th"})
+                           "TWILIO_FROM_NUMBER": "+6621234568", "PUBLIC_BASE_URL": "https://hotline.example.go.th",
+                           "LINE_CHANNEL_SECRET": None})  # the test config's is the development one, refused here
     production.check()
     app = create_app(production)
     assert app.config["SESSION_COOKIE_SECURE"] is True
