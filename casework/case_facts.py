@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import geothai
 from babel import Locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,7 +218,7 @@ def save(session: Session, case: Case, author: User, values: dict, call: Call | 
         difference = changed(last, values)
         if not difference:
             return Saved(last)
-        version = (session.scalar(select(func.max(Intake.version)).where(Intake.case_id == case.id)) or 0) + 1
+        version = (last.version if last else 0) + 1  # `current` is the newest version
         intake = Intake(case_id=case.id, version=version, author_id=author.id, call_id=call.id if call else None,
                         created_at=utcnow(), **values)
         try:

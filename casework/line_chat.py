@@ -70,7 +70,7 @@ def turn(chat: LineChat, event: LineEvent) -> list[dict] | None:
         chat.language, chat.step = language, "main"
         return [main_question(language)]
     if chat.step == "main":
-        go = chosen_option("main", text, chat.language)
+        go = chosen_option("main", text)
         if go is None:
             return [main_question(chat.language)]
         chat.topic, chat.step = go.sets.get("topic"), go.to
@@ -106,8 +106,8 @@ def main_question(language: str | None) -> dict:
                        [line_words.words(line_words.TOPIC_CHOICE[go.sets["topic"]], language) for go in _topics("main").values()])
 
 
-def chosen_option(node: str, text: str, language: str | None):
-    """The menu option a button's words (in the chat's language or any) or its IVR key stand for."""
+def chosen_option(node: str, text: str):
+    """The menu option a button's words (in any of the languages) or its IVR key stand for."""
     for key, go in _topics(node).items():
         labels = {label.casefold() for label in line_words.TOPIC_CHOICE[go.sets["topic"]].values()}
         if text.casefold() in labels | {key}:
