@@ -185,6 +185,8 @@ def _report(session: Session, call: Call, said: dict, opens: bool) -> list[str]:
     """The call's case opens when the menu, the goodbye or the call's end says so (a key press that Twilio
     delivers after the final status may be what made the call a report); an answer given once it is open
     reaches it late (`late_input`)."""
+    if not (said or opens):
+        return []  # a step that set nothing (a repeat, a wrong key) has nothing for a case: no query on the hot path
     session.flush()
     case = session.scalar(select(Case).where(Case.call_id == call.id).with_for_update())
     if case is not None:
