@@ -10,6 +10,7 @@ import geothai
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from casework import case_facts as facts
 from models import Case, Intake, Report, User
 
 from . import story
@@ -34,10 +35,6 @@ class Where:
         return f"geo:{self.latitude:.5f},{self.longitude:.5f}"
 
 
-def newest_intake(case: Case) -> Intake | None:
-    return db().scalar(select(Intake).where(Intake.case_id == case.id).order_by(Intake.version.desc()).limit(1))
-
-
 def _coordinates(latitude, longitude) -> tuple[float, float] | None:
     if latitude is None or longitude is None:
         return None
@@ -54,7 +51,7 @@ def _name(found) -> str | None:
 
 def where(case: Case, intake: Intake | None = None) -> Where:
     """The intake's place when it names a province (its district and subdistrict go with it), else the case's."""
-    intake = intake if intake is not None else newest_intake(case)
+    intake = intake if intake is not None else facts.current(db(), case)
     own = intake is not None and intake.province_code
     province = intake.province_code if own else case.province_code
     district = intake.district_code if own else case.district_code
@@ -73,5 +70,5 @@ def where(case: Case, intake: Intake | None = None) -> Where:
 
 @story.case_section
 def what_and_where(case: Case, _user: User) -> dict:
-    intake = newest_intake(case)
+    intake = facts.current(db(), case)
     return {"where": where(case, intake), "danger": intake.immediate_danger if intake is not None else None}

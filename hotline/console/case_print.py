@@ -12,13 +12,14 @@ from flask import render_template
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from casework import case_facts as facts
 from models import FieldReport, Referral, Report, utcnow
 
 from . import bp
 from .access import EVERYONE, STAFF, current_user, db, requires
 from .audit import record
 from .call_page import notes
-from .case_place import newest_intake, where
+from .case_place import where
 from .cases import actor_names, escalation_rows, visible_case
 
 FREE_TEXT_READERS = STAFF  # the intake's "held responsible": people named by the caller, not needed to act
@@ -36,7 +37,7 @@ def print_case(case_id: int):
     user, case = current_user(), visible_case(case_id)
     record(db(), "export_case", user, target=f"case:{case.reference}", reason="print")
     db().commit()
-    intake = newest_intake(case)
+    intake = facts.current(db(), case)
     report = db().scalar(select(Report).where(Report.case_id == case.id))
     timeline, _messages = escalation_rows(case)  # the messages hold numbers and SMS texts: not printed
     return render_template(

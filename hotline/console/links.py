@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -84,8 +85,9 @@ def _names(actors: set[str]) -> dict[str, str]:
 
 @story.case_section
 def case_links(case: Case, _user: User) -> dict:
-    referrals = db().scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).all()
-    linked = db().scalars(select(LinkedCall).where(LinkedCall.case_id == case.id)
+    referrals = db().scalars(select(Referral).options(selectinload(Referral.steps))
+                             .where(Referral.case_id == case.id).order_by(Referral.id)).all()
+    linked = db().scalars(select(LinkedCall).options(selectinload(LinkedCall.call)).where(LinkedCall.case_id == case.id)
                           .order_by(LinkedCall.at, LinkedCall.id)).all()
     own = db().get(Call, case.call_id) if case.call_id else None
     calls = ([{"call": own, "link": None}] if own else []) + [{"call": row.call, "link": row} for row in linked]

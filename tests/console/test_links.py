@@ -9,9 +9,11 @@ import pytest
 from helpers.console_support import Browser, add_call, add_case
 from helpers.fake_twilio_media import ACCOUNT, AUDIO, RECORDING, FakeTwilioMedia
 from helpers.visible_text import english_words, visible_text
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from casework.config import Config
+from casework.linking import link
+from casework.referrals import refer
 from models import Annotation, AuditEntry, Case, LinkedCall, Referral, User, utcnow
 
 ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -216,3 +218,30 @@ def test_the_links_read_in_thai(as_role, users, db):
     operator = as_role("operator")
     assert "การส่งต่อ" in operator.get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert f"เชื่อมสาย {second.reference} แล้ว" in operator.get(f"/console/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_case_pages_referrals_and_linked_calls_cost_the_same_queries_however_many(app, as_role, db):
+    """No query per referral (its steps) or per linked call (the call itself)."""
+    def statements(case) -> list[str]:
+        seen: list[str] = []
+        listener = lambda _conn, _cursor, statement, *_: seen.append(statement)  # noqa: E731
+        engine = app.extensions["engine"]
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert as_role("supervisor").get(f"/console/cases/{case.id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return seen
+
+    def costs(many: int) -> tuple[int, int]:
+        case = add_case(db, add_call(db))
+        for _n in range(many):
+            refer(db, case, "police_191", None, "system")
+            link(db, case, add_call(db, from_e164=None), "system")
+        db.commit()
+        seen = statements(case)
+        return (sum("FROM referral_steps" in s for s in seen),
+                sum("FROM calls" in s and "linked_calls" not in s for s in seen))
+
+    one, three = costs(1), costs(3)
+    assert one == three and one[0] == 1
