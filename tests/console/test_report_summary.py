@@ -113,6 +113,7 @@ def _look(browsers, paths, monkeypatch) -> dict:
             assert response.status_code == 200
             page = response.get_data(as_text=True)
             tiles = re.findall(r'<g class="tile ([^"]+)" data-province="(\d\d)" role="img" aria-label="([^"]+)">', page)
+            assert len(tiles) == 77, (name, path)  # the map is there: the comparison of tiles is not of nothing
             seen[name, path] = ({t: table_rows(page, t) for t in TABLES}, tiles, _figures(built[-1]),
                                 'id="counted"' in page)
     monkeypatch.setattr(reports, "build", original)
