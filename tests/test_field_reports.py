@@ -45,6 +45,18 @@ def opened(ladder_env, db, acknowledged: bool = True) -> Case:
     return the_case(db)
 
 
+def moved_to_bangkok(db, case: Case) -> Case:
+    """The case reassigned to a new Bangkok centre, its ladder begun again there."""
+    bangkok = Centre(code="10", province_code="10", name_th="ศปคม.กทม.", name_en="Bangkok centre")
+    db.add(bangkok)
+    db.flush()
+    case = db.get(Case, case.id)
+    case.reassign("10", bangkok, "user:1", "wrong province")
+    ladder.restart(db, case)
+    db.commit()
+    return case
+
+
 def text(body: str, case: Case) -> str:
     return body.format(code=case.ack_code, thai=case.ack_code.translate(THAI), reference=case.reference)
 
@@ -192,14 +204,7 @@ def test_ack_words_after_the_ack_are_answered_as_before_and_are_no_note(ladder_e
 
 def test_a_centre_the_case_has_left_can_no_longer_report_on_it(ladder_env, db):
     app, twilio, redis = ladder_env
-    case = opened(ladder_env, db)  # DUTY_1 acknowledged for Chiang Mai
-    bangkok = Centre(code="10", province_code="10", name_th="ศปคม.กทม.", name_en="Bangkok centre")
-    db.add(bangkok)
-    db.flush()
-    case = db.get(Case, case.id)
-    case.reassign("10", bangkok, "user:1", "wrong province")
-    ladder.restart(db, case)
-    db.commit()
+    case = moved_to_bangkok(db, opened(ladder_env, db))  # DUTY_1 acknowledged for Chiang Mai
     for n, body in enumerate(["ARRIVED {code}", "NOTE {code} still here"]):
         assert said(reply(twilio, DUTY_1, text(body, case), "SM" + f"{n + 1}" * 32)) == HELP_SMS, body
     assert reports(db) == [] and the_case(db).status == "escalating"
@@ -208,14 +213,7 @@ def test_a_centre_the_case_has_left_can_no_longer_report_on_it(ladder_env, db):
 @pytest.mark.parametrize("body", ["ACK {code}", "still here {code}", "{reference}"])
 def test_the_old_centres_acknowledger_cannot_take_a_case_moved_away_again(ladder_env, db, body):
     app, twilio, redis = ladder_env
-    case = opened(ladder_env, db)  # DUTY_1 acknowledged for Chiang Mai; its escalation stays "acknowledged"
-    bangkok = Centre(code="10", province_code="10", name_th="ศปคม.กทม.", name_en="Bangkok centre")
-    db.add(bangkok)
-    db.flush()
-    case = db.get(Case, case.id)
-    case.reassign("10", bangkok, "user:1", "wrong province")
-    ladder.restart(db, case)
-    db.commit()
+    case = moved_to_bangkok(db, opened(ladder_env, db))  # DUTY_1 acknowledged for Chiang Mai; its escalation stays "acknowledged"
     assert said(reply(twilio, DUTY_1, text(body, case), "SM" + "1" * 32)) == HELP_SMS
     case = the_case(db)
     assert case.status == "escalating" and case.acknowledged_by is None and reports(db) == []

@@ -85,7 +85,7 @@ def test_intake_during_the_call_then_the_field_team_works_the_case_from_its_phon
         reply(twilio, DUTY_1, f"DONE {code} RESCUED 3", "SM" + "3" * 32)
         officer.reload()
         story = officer.locator("main").inner_text()
-        assert "ปิดแล้ว" in story or "ปิด" in story
+        assert "เรื่องนี้ปิดแล้ว" in story and "ปิดเรื่อง" in story  # "This case is closed.", and the status
         assert "ช่วยเหลือได้ 3 คน" in story  # the field report, on the case page
         assert officer.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         shoot(officer, "field-team-3-phone-closed")

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
-from helpers.console_support import Browser, add_case, add_user
+from helpers.console_support import Browser, add_case, add_user, table_rows
 from sqlalchemy import select
 
 from casework import summary
@@ -30,12 +30,6 @@ def _page(browser, path=WEEKS) -> str:
     response = browser.get(path)
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def _table(page: str, table_id: str) -> list[list[str]]:
-    body = re.search(rf'<table id="{table_id}".*?</table>', page, re.S)[0]
-    return [[re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
 def _charts(page: str) -> dict[str, ElementTree.Element]:
@@ -72,7 +66,7 @@ def new_year(db):
 def test_a_case_on_30_september_and_one_on_1_october_bangkok_time_are_in_two_fiscal_years(app, as_role, new_year, counted):
     if counted:  # the months the summary holds add up to the same years as the live count
         summary.recount(app.extensions["sessions"], now=utc(2027, 11, 1))
-    assert _table(_page(as_role("supervisor"), YEARS), "cases-per-province") == [
+    assert table_rows(_page(as_role("supervisor"), YEARS), "cases-per-province") == [
         ["Province", "FY 2026", "FY 2027", "Total"],
         ["Chiang Mai", "1", "1", "2"],
         ["Bangkok", "0", "1", "1"],
@@ -81,14 +75,14 @@ def test_a_case_on_30_september_and_one_on_1_october_bangkok_time_are_in_two_fis
 
 
 def test_fiscal_years_are_named_by_the_buddhist_year_they_end_in_for_a_thai_user(app, db, new_year):
-    header = _table(_page(_thai(app, db), YEARS), "cases-per-province")[0]
+    header = table_rows(_page(_thai(app, db), YEARS), "cases-per-province")[0]
     assert header[1:3] == ["ปีงบ 2569", "ปีงบ 2570"]
 
 
 def test_too_many_fiscal_years_is_a_form_error_not_a_500(as_role, new_year):
     page = _page(as_role("supervisor"), "/console/reports?period=fiscal_year&date_from=2001-01-01&date_to=2027-01-01")
     assert "Choose at most 5 periods." in page
-    assert _table(page, "cases-per-province")[0][1:4] == ["FY 2025", "FY 2026", "FY 2027"]  # the last three
+    assert table_rows(page, "cases-per-province")[0][1:4] == ["FY 2025", "FY 2026", "FY 2027"]  # the last three
 
 
 # --- the case story's figures ----------------------------------------------------------------------------
@@ -140,21 +134,21 @@ def story(db, users):
 
 def test_people_minors_and_nationalities_per_province_and_kind_from_each_cases_newest_intake(as_role, story):
     page = _page(as_role("supervisor"))
-    assert _table(page, "people-per-province") == [
+    assert table_rows(page, "people-per-province") == [
         ["Province", "Cases with an intake", "People", "Minors (under 18)", "Nationalities (cases)"],
         ["Bangkok", "1", "1", "1", "Cambodia 1"],
         ["Chiang Mai", "1", "3", "1", "Cambodia 1, Myanmar (Burma) 1"],
         ["Total", "2", "4", "2", ""],
     ]
-    assert _table(page, "people-per-kind")[1:3] == [
+    assert table_rows(page, "people-per-kind")[1:3] == [
         ["Forced labour or services (debt bondage, confiscated documents)", "1", "3", "1", "Cambodia 1, Myanmar (Burma) 1"],
         ["Forced criminality in a scam compound", "1", "1", "1", "Cambodia 1"],
     ]
-    assert _table(page, "nationalities")[1:] == [["Cambodia", "2"], ["Myanmar (Burma)", "1"]]
+    assert table_rows(page, "nationalities")[1:] == [["Cambodia", "2"], ["Myanmar (Burma)", "1"]]
 
 
 def test_signs_of_trafficking_are_counted_per_case_with_their_share(as_role, story):
-    rows = {row[0]: row[1:] for row in _table(_page(as_role("supervisor")), "indicators")[1:]}
+    rows = {row[0]: row[1:] for row in table_rows(_page(as_role("supervisor")), "indicators")[1:]}
     assert rows["identity documents taken"] == ["2", "100%"]
     assert rows["debt owed to the employer or recruiter"] == ["1", "50%"]
     assert rows["forced to commit crimes (scam compounds included)"] == ["1", "50%"]
@@ -164,16 +158,16 @@ def test_signs_of_trafficking_are_counted_per_case_with_their_share(as_role, sto
 
 def test_referrals_arrivals_outcomes_and_time_from_acknowledgement_to_the_first_arrival(as_role, story):
     page = _page(as_role("supervisor"))
-    assert _table(page, "referrals") == [
+    assert table_rows(page, "referrals") == [
         ["Agency", "requested", "accepted by the agency", "declined", "done", "Total"],
         ["police (191)", "0", "0", "1", "1", "2"],
         ["provincial shelter", "1", "0", "0", "0", "1"],
         ["NGO", "1", "0", "0", "0", "1"],
     ]
-    assert _table(page, "arrivals-outcomes")[1:] == [
+    assert table_rows(page, "arrivals-outcomes")[1:] == [
         ["Cases acknowledged", "2"], ["Field team arrived", "2"],
         ["Closed: rescued or assisted", "1"], ["Closed: not found", "1"]]
-    assert _table(page, "to-arrival") == [
+    assert table_rows(page, "to-arrival") == [
         ["Province", "Cases reached", "Median", "90th percentile"],
         ["Bangkok", "1", "30 min", "30 min"],
         ["Chiang Mai", "1", "50 min", "50 min"],  # the first arrival, not the second
@@ -183,16 +177,16 @@ def test_referrals_arrivals_outcomes_and_time_from_acknowledgement_to_the_first_
 
 def test_a_field_officer_sees_the_story_figures_of_their_provinces_only(as_role, story):
     page = _page(as_role("field_officer"))
-    assert [row[0] for row in _table(page, "people-per-province")[1:]] == ["Chiang Mai", "Total"]
-    assert _table(page, "nationalities")[1:] == [["Cambodia", "1"], ["Myanmar (Burma)", "1"]]
-    assert [row[0] for row in _table(page, "referrals")[1:]] == ["police (191)", "provincial shelter", "NGO"]
-    assert _table(page, "to-arrival")[1:] == [["Chiang Mai", "1", "50 min", "50 min"], ["All provinces", "1", "50 min", "50 min"]]
+    assert [row[0] for row in table_rows(page, "people-per-province")[1:]] == ["Chiang Mai", "Total"]
+    assert table_rows(page, "nationalities")[1:] == [["Cambodia", "1"], ["Myanmar (Burma)", "1"]]
+    assert [row[0] for row in table_rows(page, "referrals")[1:]] == ["police (191)", "provincial shelter", "NGO"]
+    assert table_rows(page, "to-arrival")[1:] == [["Chiang Mai", "1", "50 min", "50 min"], ["All provinces", "1", "50 min", "50 min"]]
 
 
 def test_no_story_figures_reads_as_nothing_recorded(as_role, db):
     page = _page(as_role("supervisor"))
-    assert _table(page, "people-per-province")[1] == ["No case opened in these periods has an intake."]
-    assert _table(page, "referrals")[1] == ["No case opened in these periods was referred."]
+    assert table_rows(page, "people-per-province")[1] == ["No case opened in these periods has an intake."]
+    assert table_rows(page, "referrals")[1] == ["No case opened in these periods was referred."]
     assert all(len(svg.findall(f"{SVG}title")) == 1 for svg in _charts(page).values())
 
 

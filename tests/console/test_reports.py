@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers.console_support import Browser, add_call, add_case, add_user
+from helpers.console_support import Browser, add_call, add_case, add_user, table_rows
 from sqlalchemy import select, text
 
 from casework.config import ROOT
@@ -73,23 +73,16 @@ def _page(browser, path=WEEKS) -> str:
     return response.get_data(as_text=True)
 
 
-def _table(page: str, table_id: str) -> list[list[str]]:
-    """The table's rows as text cells, header and footer included."""
-    body = re.search(rf'<table id="{table_id}".*?</table>', page, re.S)[0]
-    return [[re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
-
-
 def test_cases_are_counted_per_province_and_kind_per_bangkok_week_with_totals(as_role, seeded):
     page = _page(as_role("supervisor"))
-    assert _table(page, "cases-per-province") == [
+    assert table_rows(page, "cases-per-province") == [
         ["Province", "2 Nov", "9 Nov", "16 Nov", "Total"],
         ["Chiang Mai", "1", "1", "2", "4"],
         ["Bangkok", "1", "0", "1", "2"],
         ["unknown", "0", "1", "0", "1"],
         ["Total", "2", "2", "3", "7"],
     ]
-    kinds = _table(page, "cases-per-kind")
+    kinds = table_rows(page, "cases-per-kind")
     assert ["Forced labour or services (debt bondage, confiscated documents)", "1", "0", "2", "3"] in kinds
     assert ["Sexual exploitation", "0", "1", "0", "1"] in kinds
     assert ["Forced criminality in a scam compound", "1", "0", "1", "2"] in kinds
@@ -99,18 +92,18 @@ def test_cases_are_counted_per_province_and_kind_per_bangkok_week_with_totals(as
 
 def test_trainers_simulated_calls_and_their_cases_are_left_out(as_role, seeded):
     tables = ("cases-per-province", "cases-per-kind", "calls-per-language", "ack-per-province", "ack-per-level")
-    before = {t: _table(_page(as_role("supervisor")), t) for t in tables}
+    before = {t: table_rows(_page(as_role("supervisor")), t) for t in tables}
     case = add_case(seeded, source="training", province_code="50", category="slavery", created_at=utc(2026, 11, 5, 1),
                     status="acknowledged")
     case.acknowledged_at = utc(2026, 11, 5, 2)
     seeded.commit()
     add_call(seeded, call_sid="CAsimulator" + "0" * 24, language="lo", province_code="50", started_at=utc(2026, 11, 5, 1))
     page = _page(as_role("supervisor"))
-    assert {t: _table(page, t) for t in tables} == before
+    assert {t: table_rows(page, t) for t in tables} == before
 
 
 def test_months_put_the_same_cases_in_one_column(as_role, seeded):
-    rows = _table(_page(as_role("admin"), "/console/reports?period=month&date_from=2026-11-01&date_to=2026-11-30"),
+    rows = table_rows(_page(as_role("admin"), "/console/reports?period=month&date_from=2026-11-01&date_to=2026-11-30"),
                   "cases-per-province")
     assert rows[0] == ["Province", "Nov 2026", "Total"]
     assert rows[1] == ["Chiang Mai", "5", "5"] and rows[-1] == ["Total", "9", "9"]
@@ -118,20 +111,20 @@ def test_months_put_the_same_cases_in_one_column(as_role, seeded):
 
 def test_median_and_p90_time_to_acknowledge_per_province_and_level_in_time_and_late(as_role, seeded):
     page = _page(as_role("supervisor"))
-    assert _table(page, "ack-per-province") == [
+    assert table_rows(page, "ack-per-province") == [
         ["Province", "Cases acknowledged", "Median", "90th percentile", "In time", "Late"],
         ["Bangkok", "2", "35 min", "47 min", "1", "1"],  # 20, 50 (late)
         ["Chiang Mai", "3", "30 min", "1 h 18 min", "2", "1"],  # 10, 30, 90 (late)
         ["All provinces", "5", "30 min", "1 h 14 min", "3", "2"],
     ]
-    assert _table(page, "ack-per-level") == [
+    assert table_rows(page, "ack-per-level") == [
         ["Level", "Cases acknowledged", "Median", "90th percentile", "In time", "Late"],
         ["level 1 · duty team", "3", "30 min", "46 min", "2", "1"],  # 10, 30, 50 (late)
         ["level 2 · provincial head", "1", "1 h 30 min", "1 h 30 min", "0", "1"],
         ["level 3 · central division", "0", "–", "–", "0", "0"],
         ["in the console", "1", "20 min", "20 min", "1", "0"],
     ]
-    assert _table(_page(as_role("field_officer")), "ack-per-province")[1:] == [  # Chiang Mai only
+    assert table_rows(_page(as_role("field_officer")), "ack-per-province")[1:] == [  # Chiang Mai only
         ["Chiang Mai", "3", "30 min", "1 h 18 min", "2", "1"], ["All provinces", "3", "30 min", "1 h 18 min", "2", "1"]]
 
 
@@ -149,7 +142,7 @@ def test_the_percentiles_are_postgresql_percentile_cont(db):
 
 
 def test_calls_are_counted_per_language(as_role, seeded):
-    rows = _table(_page(as_role("supervisor")), "calls-per-language")
+    rows = table_rows(_page(as_role("supervisor")), "calls-per-language")
     assert rows[1:] == [
         ["Thai", "2", "0", "1", "3"], ["English", "0", "0", "0", "0"], ["Burmese", "0", "2", "0", "2"],
         ["Khmer", "0", "0", "1", "1"], ["Lao", "0", "0", "0", "0"], ["Total", "2", "2", "2", "6"],
@@ -203,9 +196,9 @@ def test_shades_and_legend_agree():
 
 def test_a_field_officer_sees_only_their_provinces(as_role, seeded):
     page = _page(as_role("field_officer"))  # Chiang Mai only
-    assert _table(page, "cases-per-province")[1:] == [["Chiang Mai", "1", "1", "2", "4"], ["Total", "1", "1", "2", "4"]]
-    assert [r[0] for r in _table(page, "ack-per-province")[1:]] == ["Chiang Mai", "All provinces"]
-    assert _table(page, "calls-per-language")[1] == ["Thai", "2", "0", "0", "2"]
+    assert table_rows(page, "cases-per-province")[1:] == [["Chiang Mai", "1", "1", "2", "4"], ["Total", "1", "1", "2", "4"]]
+    assert [r[0] for r in table_rows(page, "ack-per-province")[1:]] == ["Chiang Mai", "All provinces"]
+    assert table_rows(page, "calls-per-language")[1] == ["Thai", "2", "0", "0", "2"]
     tiles = _tiles(page)
     assert tiles["50"][0] == "q5" and tiles["10"] == ("q0 out", "Bangkok: not in your provinces")
     assert "reports_csv" not in page and "/console/reports/" not in page
@@ -221,7 +214,7 @@ def test_reports_are_for_supervisors_admins_and_field_officers(as_role, seeded):
 
 def test_the_default_is_the_last_twelve_weeks(as_role, seeded):
     page = _page(as_role("supervisor"), "/console/reports")
-    assert len(_table(page, "cases-per-province")[0]) == 12 + 2
+    assert len(table_rows(page, "cases-per-province")[0]) == 12 + 2
     assert re.search(r'id="date_from"[^>]*value="\d{4}-\d\d-\d\d"', page)
 
 
@@ -236,7 +229,7 @@ def test_the_default_is_the_last_twelve_weeks(as_role, seeded):
 def test_bad_choices_are_explained_and_the_default_shown(as_role, seeded, query, error):
     page = _page(as_role("supervisor"), f"/console/reports?{query}")
     assert error in page
-    assert len(_table(page, "cases-per-province")[0]) in (12 + 2, 13 + 2)  # twelve weeks back, whole weeks
+    assert len(table_rows(page, "cases-per-province")[0]) in (12 + 2, 13 + 2)  # twelve weeks back, whole weeks
 
 
 def _csv(response) -> list[list[str]]:

@@ -17,6 +17,13 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SIDS = count(1)
 
 
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """The rows of the page's table with that id as text cells, header and footer included."""
+    body = re.search(rf'<table id="{table_id}".*?</table>', page, re.S)[0]
+    return [[re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
 class Browser:
     """A test client that logs in through the form and sends the page's CSRF token with every POST."""
 
