@@ -112,6 +112,18 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "เรากำลังโอนสายไปยังเจ้าหน้าที่ทันที กรุณาอย่าวางสาย",
         "en": "We are connecting you to an operator right now. Please stay on the line.",
     },
+    "hold_place": {
+        "th": "ขอบคุณที่รอสาย เจ้าหน้าที่จะรับสายโดยเร็วที่สุด ท่านอยู่ลำดับที่",
+        "en": "Thank you for waiting. An operator will answer as soon as possible. You are number",
+    },
+    "hold_next": {
+        "th": "ขอบคุณที่รอสาย ท่านเป็นลำดับถัดไป กรุณาอย่าวางสาย",
+        "en": "Thank you for waiting. You are next in line. Please stay on the line.",
+    },
+    "leave_offer": {
+        "th": "ขออภัยที่ต้องรอนาน หากต้องการฝากข้อความ กด 1 หากต้องการรอเจ้าหน้าที่ต่อ กด 2 หรืออยู่ในสาย",
+        "en": "Sorry to keep you waiting. To leave a message, press 1. To keep waiting for an operator, press 2 or stay on the line.",
+    },
     "operator_busy": {
         "th": "ขออภัย เจ้าหน้าที่ยังไม่ว่าง กรุณาฝากข้อความไว้ เจ้าหน้าที่จะดำเนินการโดยเร็วที่สุด",
         "en": "Sorry, no operator is free right now. Please leave a message and we will act on it as soon as we can.",
