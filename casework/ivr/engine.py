@@ -268,7 +268,7 @@ def _recordings(folder: Path, language: str) -> frozenset[str]:
     listed = _listed.get((folder, language))
     if listed is None or listed[0] < now:
         try:
-            names = frozenset(p.name for p in (folder / language).iterdir() if p.is_file())
+            names = frozenset(p.name for p in (folder / language).iterdir() if prompts.is_recording(p))
         except OSError:
             names = frozenset()
         listed = _listed[(folder, language)] = (now + RECORDINGS_TTL, names)
