@@ -334,3 +334,18 @@ def test_the_one_line_setting_still_dials_one_number(ladder_env):
     assert utcnow()  # the desk wrote nothing
     with app.extensions["sessions"]() as session:
         assert session.scalars(select(DeskWait)).all() == []
+
+
+def test_a_trainees_simulated_call_never_rings_a_real_operator(desk_env, fake):
+    from models.calls import SIMULATED_PREFIX
+
+    app, twilio, redis = desk_env
+    operator(app, "op_th", ["th"], THAI)
+    sid = SIMULATED_PREFIX + "0" * 24
+    answer = parse_twiml(ask_for_a_person(twilio, sid))
+    assert answer.find("Dial/Conference") is not None  # the trainee still hears the waiting room
+    twilio.post(f"/voice/desk/hold?conf=desk-{sid}&n=1", call_params(sid))
+    run_jobs(redis)
+    assert fake.participants() == []
+    with app.extensions["sessions"]() as session:
+        assert session.scalars(select(DeskWait)).all() == []
