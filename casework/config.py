@@ -56,6 +56,10 @@ class Config:
     DESK_OFFER_SECONDS: int = 20
     DESK_WRAP_UP: int = 60
     DESK_CALLER_ID: str | None = None
+    # An API key of the Twilio account (Console > API keys): signs the Voice SDK access tokens of operators who
+    # take calls in the browser. Without it, the browser endpoint is off (phones and SIP still ring).
+    TWILIO_API_KEY_SID: str | None = None
+    TWILIO_API_KEY_SECRET: str | None = None
     # e.g. https://hotline.example.go.th; required in production: the URL the signature check verifies (never the Host
     # header, which a request Twilio signed for another host of the account, staging, would carry), the SMS status
     # callback and the console link the workers write.

@@ -35,9 +35,14 @@ def _base(config) -> str:
     return (config.PUBLIC_BASE_URL or "http://127.0.0.1:5000").rstrip("/")
 
 
+def client_identity(user_id: int) -> str:
+    """The Voice SDK identity of a user's browser: in their access token, and what the desk dials."""
+    return f"user-{user_id}"
+
+
 def dial_to(endpoint: str, user_id: int) -> str:
     """Twilio's `To` for an endpoint: the number, the SIP address, or the user's browser (Voice SDK identity)."""
-    return f"client:user-{user_id}" if endpoint == desk.BROWSER else endpoint
+    return f"client:{client_identity(user_id)}" if endpoint == desk.BROWSER else endpoint
 
 
 def ring(session: Session, config, offer_id: int) -> Request | None:

@@ -82,6 +82,7 @@ ROUTES = {
     "console.save_desk_profile": ("POST", "/console/desk/profile", {"operator", "supervisor"},
                                   {"languages": ["th", "my"], "kind": "browser"}),
     "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
+    "console.voice_token": ("GET", "/console/desk/token", {"operator", "supervisor"}, None),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),
@@ -91,7 +92,7 @@ ROUTES = {
     "console.set_interpreter_duty": ("POST", "/console/interpreters/{interpreter}/duty", SUPERVISORS, {"on_duty": "no"}),
     "console.deactivate_interpreter": ("POST", "/console/interpreters/{interpreter}/deactivate", SUPERVISORS, {}),
 }
-JSON = {"console.live"}
+JSON = {"console.live", "console.voice_token"}
 
 
 def test_every_console_route_has_a_rule(app):
