@@ -232,14 +232,12 @@ OFFER_GRACE = 15  # seconds after DESK_OFFER_SECONDS before the sweep calls a ri
 
 
 def sweep(session: Session, config, now: datetime | None = None) -> list[str]:
-    """The relay's look every few seconds: wrap-ups over, rings Twilio never ended, and a routing pass while
-    anyone waits (a caller past DESK_LANGUAGE_WAIT now goes to anyone). The job ids to enqueue."""
+    """The relay's look every few seconds: wrap-ups over, rings Twilio never ended, and a routing pass of its own
+    (a caller past DESK_LANGUAGE_WAIT now goes to anyone; no outbox row per look). The job ids to enqueue."""
     now = now or utcnow()
     jobs = overdue_offers(session, config, now)
     end_wrap_ups(session, now)
-    if session.scalar(select(DeskWait.id).where(DeskWait.state == "waiting").limit(1)) is not None:
-        jobs.append(work.desk_route(f"sweep-{_stamp()}"))
-        work.add(session, jobs[-1])
+    jobs += route(session, config, now)
     return [job.job_id for job in jobs]
 
 

@@ -349,3 +349,19 @@ def test_a_trainees_simulated_call_never_rings_a_real_operator(desk_env, fake):
     assert fake.participants() == []
     with app.extensions["sessions"]() as session:
         assert session.scalars(select(DeskWait)).all() == []
+
+
+def test_wrap_up_ends_by_itself_and_the_next_caller_is_offered(desk_env, fake):
+    app, twilio, redis = desk_env
+    only = operator(app, "op_th", ["th"], THAI)
+    ask_for_a_person(twilio, SID_A)
+    run_jobs(redis)
+    fake.leg(twilio, fake.participants()[0], "in-progress", "completed")
+    ask_for_a_person(twilio, SID_B)
+    sweep(app, redis)
+    assert state_of(app, only).state == "wrap_up" and len(fake.participants()) == 1  # notes first
+    with app.extensions["sessions"].begin() as session:
+        session.get(DeskProfile, only).wrap_up_until = utcnow() - timedelta(seconds=1)
+    sweep(app, redis)
+    assert state_of(app, only).state == "offered"
+    assert [r.target for r in fake.participants()] == [f"desk-{SID_A}", f"desk-{SID_B}"]
