@@ -20,7 +20,7 @@ from models.upsert import insert_ignore
 
 from . import line_menu, line_place, line_report, line_words, work
 from .ivr.menu import MENU
-from .line_menu import chosen, question, text
+from .line_menu import chosen, plain, question
 
 REPLY_WINDOW = timedelta(seconds=50)  # a reply token lasts about a minute after LINE sent the event
 # The IVR's nodes as the chat's steps: danger now puts the caller through, the chat asks on while a person comes.
@@ -119,8 +119,8 @@ def _kind(session: Session, chat: LineChat, said: str) -> Answer:
         return Answer([line_menu.where_question(chat.language)])
     opened = line_report.open_case(session, report)
     chat.person_asked_at = chat.person_asked_at or utcnow()
-    opened_words = line_words.words(line_words.URGENT_OPENED, chat.language, reference=opened.case.reference)
-    return Answer([text(opened_words), line_menu.where_question(chat.language)], opened.job_ids)
+    return Answer([_say(chat, line_words.URGENT_OPENED, reference=opened.case.reference),
+                   line_menu.where_question(chat.language)], opened.job_ids)
 
 
 def _where(session: Session, chat: LineChat, report: LineReport, message: dict, said: str) -> Answer:
@@ -134,9 +134,8 @@ def _where(session: Session, chat: LineChat, report: LineReport, message: dict, 
         return Answer([line_menu.where_question(chat.language)])
     job_ids = line_report.place(session, report, where)
     chat.step = STEP[MENU["where"].otherwise.to]
-    noted = [text(line_words.words(line_words.PLACE_NOTED, chat.language, place=_place_name(where, chat.language)))]
-    return Answer((noted if where.province_code else []) + [question("consent", chat.language,
-                                                                     line_words.CONSENT_QUESTION)], job_ids)
+    noted = [_say(chat, line_words.PLACE_NOTED, place=_place_name(where, chat.language))] if where.province_code else []
+    return Answer(noted + [question("consent", chat.language, line_words.CONSENT_QUESTION)], job_ids)
 
 
 def _consent(session: Session, chat: LineChat, report: LineReport, message: dict, said: str) -> Answer:
@@ -155,10 +154,10 @@ def _account(session: Session, chat: LineChat, report: LineReport, message: dict
     reference = opened.case.reference
     if opened.new:
         chat.step = "main"
-        return Answer([text(line_words.words(line_words.REPORTED, chat.language, reference=reference))], opened.job_ids)
+        return Answer([_say(chat, line_words.REPORTED, reference=reference)], opened.job_ids)
     chat.step = "person"  # danger now: the case opened at once, and a person is on the way
-    return Answer([text(line_words.words(line_words.ADDED, chat.language, reference=reference)),
-                   text(line_words.words(line_words.PERSON_WAIT, chat.language))])
+    return Answer([_say(chat, line_words.ADDED, reference=reference),
+                   _say(chat, line_words.PERSON_WAIT)])
 
 
 STEPS = {"where": _where, "consent": _consent, "account": _account}
@@ -168,7 +167,11 @@ def _person(chat: LineChat) -> Answer:
     """Other help, or talk to a person: the chat waits for an operator, and the person is told one will answer."""
     chat.step = "person"
     chat.person_asked_at = chat.person_asked_at or utcnow()
-    return Answer([text(line_words.words(line_words.PERSON_WAIT, chat.language))])
+    return Answer([_say(chat, line_words.PERSON_WAIT)])
+
+
+def _say(chat: LineChat, table: dict[str, str], **values) -> dict:
+    return plain(line_words.words(table, chat.language, **values))
 
 
 def main_question(chat: LineChat) -> dict:

@@ -87,7 +87,8 @@ def is_one_of(text: str, table: dict[str, str]) -> bool:
     return text.casefold() in {words.casefold() for words in table.values()}
 
 
-def text(words: str) -> dict:
+def plain(words: str) -> dict:
+    """A text message without buttons."""
     return TextMessage(text=words).to_dict()
 
 
