@@ -23,7 +23,7 @@ from models.new_calls import log_new_call
 from models.phones import read_caller
 from models.upsert import insert_ignore
 
-from . import late_input, training
+from . import desk_line, late_input, training
 from .intake import case_for_call
 from .ivr import engine
 from .ivr.engine import Voice
@@ -56,12 +56,15 @@ def call_sid(form: dict) -> str | None:
     return sid if CALL_SID.fullmatch(sid) else None
 
 
-def operator_now(voice: Voice) -> VoiceResponse:
-    """The answer when anything goes wrong: Thai and English, then an operator."""
+def operator_now(voice: Voice, sid: str | None = None) -> VoiceResponse:
+    """The answer when anything goes wrong: Thai and English, then an operator: the desk's waiting room of call
+    `sid` (its line is written when the webhook is replayed, or by the hold message), else a message."""
+    if engine.desk(voice) and sid is None:
+        return engine.render("busy", None, 1, voice)
     response = VoiceResponse()
     response.say("กรุณารอสักครู่ กำลังโอนสายไปยังเจ้าหน้าที่", language="th-TH", voice=voice.th)
     response.say("Please hold, we are connecting you to an operator.", language="en-US", voice=voice.en)
-    response.append(engine.operator_dial(voice))
+    response.append(engine.operator_dial(voice, call_sid=sid))
     return response
 
 
@@ -89,6 +92,8 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     target = engine.resolve(move.to, call)
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
+        if engine.desk(voice) and not call.simulated:  # a trainee's call never rings a real operator
+            job_ids += desk_line.ask(session, call, urgent=target == "urgent" or call.urgency == "urgent")
     if new and call.topic == "trafficking":
         job_ids += _report(session, call, move.sets, move.open_case or target == "goodbye" or call.status in FINAL_STATUSES)
     reference = _case_reference(session, call) if target == "goodbye" else None
@@ -109,6 +114,8 @@ def status(session: Session, form: dict, received_at: datetime | None = None) ->
                 job_ids += case_for_call(session, call).job_ids
             if call.simulated:
                 training.close_case_of(session, call)
+            if call.operator_requested_at is not None:
+                job_ids += [job.job_id for job in desk_line.caller_gone(session, call, call.ended_at)]
             return Outcome(VoiceResponse(), job_ids, ended=call)
     return Outcome(VoiceResponse(), job_ids)
 
@@ -130,7 +137,9 @@ def fallback(session: Session, form: dict, voice: Voice, received_at: datetime |
     if new:
         call.operator_requested_at = call.operator_requested_at or utcnow()
         log.error("Twilio used the fallback URL for %s (error %s)", call.call_sid, form.get("ErrorCode"))
-    return Outcome(operator_now(voice))
+        if engine.desk(voice):
+            return Outcome(operator_now(voice, call.call_sid), desk_line.ask(session, call, call.urgency == "urgent"))
+    return Outcome(operator_now(voice, call.call_sid))
 
 
 def _log(session: Session, form: dict, kind: str, key: str, received_at: datetime | None) -> tuple[Call, bool]:

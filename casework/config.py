@@ -46,8 +46,16 @@ class Config:
     LINE_CHANNEL_SECRET: str | None = None
     LINE_CHANNEL_ACCESS_TOKEN: str | None = None
     LINE_API_BASE_URL: str = "https://api.line.me"
-    OPERATOR_DIAL_TARGET: str | None = None  # E.164 number or sip: URI
+    OPERATOR_DIAL_TARGET: str | None = None  # desk (the default: casework.desk_line), an E.164 number, sip: URI, queue:<name>
     OPERATOR_DIAL_TIMEOUT: int = 30
+    # The operator desk (issue 16), in seconds: a caller is offered a message after DESK_MAX_WAIT; after
+    # DESK_LANGUAGE_WAIT they go to any free operator, with an interpreter; an operator has DESK_OFFER_SECONDS to
+    # answer; DESK_WRAP_UP of wrap-up follows a call. The desk dials from DESK_CALLER_ID (else TWILIO_FROM_NUMBER).
+    DESK_MAX_WAIT: int = 180
+    DESK_LANGUAGE_WAIT: int = 60
+    DESK_OFFER_SECONDS: int = 20
+    DESK_WRAP_UP: int = 60
+    DESK_CALLER_ID: str | None = None
     # e.g. https://hotline.example.go.th; required in production: the URL the signature check verifies (never the Host
     # header, which a request Twilio signed for another host of the account, staging, would carry), the SMS status
     # callback and the console link the workers write.
@@ -146,12 +154,13 @@ class Config:
             return
         missing = [
             name
-            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
-                         "PUBLIC_BASE_URL")
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL", "PUBLIC_BASE_URL")
             if not getattr(self, name)
         ]
         if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
             missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if self.desk and not self.desk_caller_id:
+            missing.append("DESK_CALLER_ID or TWILIO_FROM_NUMBER (the number the desk rings operators from)")
         if bool(self.LINE_CHANNEL_SECRET) != bool(self.LINE_CHANNEL_ACCESS_TOKEN):  # LINE is on with both, off with neither
             missing.append("LINE_CHANNEL_ACCESS_TOKEN" if self.LINE_CHANNEL_SECRET else "LINE_CHANNEL_SECRET")
         if self.LINE_CHANNEL_SECRET == DEVELOPMENT_LINE_SECRET:
@@ -161,6 +170,15 @@ class Config:
                 "missing required settings for production: " + ", ".join(missing)
                 + " (set them in the environment, or HOTLINE_ENV=development for a local run)"
             )
+
+    @property
+    def desk(self) -> bool:
+        """Callers who ask for a person go to the operator desk (else OPERATOR_DIAL_TARGET's one line)."""
+        return (self.OPERATOR_DIAL_TARGET or "desk") == "desk"
+
+    @property
+    def desk_caller_id(self) -> str | None:
+        return self.DESK_CALLER_ID or self.TWILIO_FROM_NUMBER
 
     @property
     def sms_dry_run(self) -> bool:

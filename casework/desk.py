@@ -115,6 +115,13 @@ def set_state(session: Session, user: User, state: str, actor: str, reason: str 
     return profile
 
 
+def on_a_call(session: Session, user: User, actor: str, reason: str) -> None:
+    """They answered a ring: on a call whatever the console said (a click on "away" while it rang changes no fact)."""
+    profile = profile_of(session, user, lock=True)
+    if profile is not None and profile.state != "on_call":
+        _move(session, user, profile, "on_call", actor, reason)
+
+
 def leave(session: Session, user: User, actor: str, why: str) -> None:
     """Their console login ended (`why`: logout, expired, deactivated, ...): away, unless on a call or away already."""
     profile = profile_of(session, user, lock=True)

@@ -99,7 +99,8 @@ def write(session_factory, record: dict, config) -> list[str]:
     job ids to enqueue once written. Safe to run twice, as every webhook's write is."""
     kind, form, args = record["kind"], record["form"], record.get("args", {})
     received_at = datetime.fromisoformat(record["received_at"]).astimezone(UTC)
-    voice = Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=None)  # nobody hears this TwiML
+    # Nobody hears this TwiML; the operator line is the site's, so a replayed ask for a person reaches the desk.
+    voice = Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=config.OPERATOR_DIAL_TARGET)
     with session_factory.begin() as session:
         try:
             if kind == "ivr":

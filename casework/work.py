@@ -140,3 +140,29 @@ def record_attempt(session: Session, item: OutboxItem, **values) -> None:
     """Count an enqueue attempt; a fast job may have marked its item done since it was read: never take that back."""
     session.execute(update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.status != "done")
                     .values(attempts=OutboxItem.attempts + 1, **values).execution_options(synchronize_session=False))
+
+
+def desk_route(trigger: str) -> Work:
+    """Offer waiting callers to free operators (casework.desk_line.route). One job per trigger (a caller asked, an
+    operator came free, a ring ended): a pass already running may have missed what triggered this one."""
+    return Work("desk_route", (trigger,), f"desk-route-{trigger}", URGENT)
+
+
+def desk_ring(offer_id: int) -> Work:
+    """Dial the offer's operator into the caller's conference (workers.desk_twilio)."""
+    return Work("desk_ring", (offer_id,), f"desk-ring-{offer_id}", URGENT)
+
+
+def desk_hang_up(offer_id: int) -> Work:
+    """Stop an offer's ring that nobody will answer (the caller left, the ring ran over)."""
+    return Work("desk_hang_up", (offer_id,), f"desk-hangup-{offer_id}", URGENT)
+
+
+def desk_add_interpreter(wait_id: int) -> Work:
+    """Dial the interpreter chosen for the caller's language into their conference."""
+    return Work("desk_add_interpreter", (wait_id,), f"desk-interpreter-{wait_id}", URGENT)
+
+
+def desk_offer_message(wait_id: int) -> Work:
+    """The caller waited DESK_MAX_WAIT: take them out of the conference to the keys that offer a message."""
+    return Work("desk_offer_message", (wait_id,), f"desk-message-{wait_id}", URGENT)

@@ -143,5 +143,15 @@ DESK_NEXT = {
     "wrap_up": {"available", "away"},
     "away": {"available"},
 }
+# A caller in line for a person (models.DeskWait), and one ring of an operator (models.DeskOffer).
+WAIT_STATES = {
+    "waiting": N_("waiting"), "offered": N_("being offered"), "deciding": N_("choosing to leave a message"),
+    "answered": N_("answered"),
+    "message": N_("left a message"), "abandoned": N_("hung up waiting"), "ended": N_("ended"),
+}
+OFFER_STATES = {
+    "ringing": N_("ringing"), "answered": N_("answered"), "missed": N_("not answered"), "declined": N_("declined"),
+    "cancelled": N_("cancelled"), "failed": N_("failed"), "ended": N_("ended"),
+}
 # The endpoint an operator is rung at: a phone number, a SIP address, or the console in their browser.
 ENDPOINTS = {"phone": N_("phone"), "sip": N_("SIP address"), "browser": N_("browser")}

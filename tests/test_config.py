@@ -18,9 +18,22 @@ PRODUCTION = {"SECRET_KEY": "s3cret", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TW
 def test_production_is_the_default_and_needs_its_secrets():
     with pytest.raises(ConfigError) as error:
         Config.from_env({})
-    for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPERATOR_DIAL_TARGET", "REDIS_URL",
-                 "PUBLIC_BASE_URL", "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"):
+    for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL",
+                 "PUBLIC_BASE_URL", "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID", "DESK_CALLER_ID"):
         assert name in str(error.value)
+    assert "OPERATOR_DIAL_TARGET" not in str(error.value)  # the desk is the default operator line
+
+
+def test_the_desk_needs_a_number_to_ring_operators_from():
+    """A site sending SMS from a messaging service alone has no caller id for the desk's calls."""
+    environment = {k: v for k, v in PRODUCTION.items() if k not in ("TWILIO_FROM_NUMBER", "OPERATOR_DIAL_TARGET")}
+    with pytest.raises(ConfigError, match="DESK_CALLER_ID or TWILIO_FROM_NUMBER"):
+        Config.from_env({**environment, "TWILIO_MESSAGING_SERVICE_SID": "MG" + "1" * 32})
+    config = Config.from_env({**environment, "TWILIO_MESSAGING_SERVICE_SID": "MG" + "1" * 32,
+                              "DESK_CALLER_ID": "+6621300000"})
+    assert config.desk and config.desk_caller_id == "+6621300000"
+    assert not Config.from_env({**environment, "TWILIO_MESSAGING_SERVICE_SID": "MG" + "1" * 32}
+                               | {"OPERATOR_DIAL_TARGET": "+6621234567"}).desk  # one line, no desk: no caller id
 
 
 def test_production_without_its_public_url_refuses_to_start():

@@ -19,6 +19,10 @@ STRANGER = {
     "telephony.ivr": ("POST", "/voice/ivr/main?s=2&try=1", {403}),
     "telephony.status": ("POST", "/voice/status", {403}),
     "telephony.recording": ("POST", "/voice/recording", {403}),
+    "telephony.hold": ("POST", "/voice/desk/hold?conf=desk-CA1&n=1", {403}),
+    "telephony.leave": ("POST", "/voice/desk/leave?w=1", {403}),
+    "telephony.conference": ("POST", "/voice/desk/conference", {403}),
+    "telephony.participant": ("POST", "/voice/desk/participant?o=1", {403}),
     "telephony.fallback": ("POST", "/voice/fallback", {403}),
     "telephony.prompt": ("GET", "/voice/prompts/my/welcome.mp3", {404}),  # public, but only recorded prompts
     "sms.incoming": ("POST", "/sms/incoming", {403}),

@@ -19,7 +19,7 @@ from casework.escalation_sms import Outgoing, SmsRefused
 from models import utcnow
 from models.phones import mask
 
-from . import dispatch, line_api, runtime
+from . import desk_twilio, dispatch, line_api, runtime
 from .queues import queue
 from .runtime import Context
 
@@ -83,6 +83,27 @@ def send_line_message(message_id: int) -> None:
     line_api.send_in(runtime.current(), message_id)
 
 
+def desk_route(trigger: str) -> None:
+    """Offer waiting callers to free operators, and ring them (workers.desk_twilio)."""
+    desk_twilio.route(trigger)
+
+
+def desk_ring(offer_id: int) -> None:
+    desk_twilio.ring(offer_id)
+
+
+def desk_hang_up(offer_id: int) -> None:
+    desk_twilio.hang_up(offer_id)
+
+
+def desk_add_interpreter(wait_id: int) -> None:
+    desk_twilio.add_interpreter(wait_id)
+
+
+def desk_offer_message(wait_id: int) -> None:
+    desk_twilio.offer_message(wait_id)
+
+
 def _day(text: str | None):
     return date.fromisoformat(text) if text else None
 
@@ -90,7 +111,9 @@ def _day(text: str | None):
 JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_escalation,
         "hurry_escalation": hurry_escalation, "check_acknowledged": check_acknowledged,
         "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports,
-        "line_event": line_event, "send_line_message": send_line_message}
+        "line_event": line_event, "send_line_message": send_line_message, "desk_route": desk_route,
+        "desk_ring": desk_ring, "desk_hang_up": desk_hang_up, "desk_add_interpreter": desk_add_interpreter,
+        "desk_offer_message": desk_offer_message}
 
 
 def step_in(context: Context, step_function, *args) -> None:

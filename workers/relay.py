@@ -12,7 +12,7 @@ from rq.exceptions import DuplicateJobError
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from casework import logs, retention, spool, summary, training, work
+from casework import desk_line, logs, retention, spool, summary, training, work
 from casework.config import Config, settings_or_exit
 
 from . import dispatch
@@ -31,6 +31,9 @@ def run_once(config: Config) -> tuple[int, int]:
     job_ids: list[str] = []
     replayed = spool.replay(config.SPOOL_DIR,
                             lambda record: job_ids.extend(spool.write(session_factory, record, config)))
+    if config.desk:
+        with session_factory.begin() as session:
+            job_ids += desk_line.sweep(session, config)
     with session_factory() as session:
         dispatch.dispatch(session, redis, job_ids)
         swept = dispatch.sweep(session, redis, config.OUTBOX_SWEEP_AFTER)

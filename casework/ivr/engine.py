@@ -176,7 +176,7 @@ def render(name: str, call, step: int, voice: Voice, attempt: int = 1, notice: s
     elif node.kind == "operator":
         for key in node.prompts:
             _speak(response, key, language, voice)
-        response.append(operator_dial(voice, action=url))
+        response.append(operator_dial(voice, action=url, call_sid=call.call_sid if call is not None else None))
     elif node.kind == "end":
         for key in node.prompts:
             _speak(response, key, language, voice)
@@ -184,9 +184,17 @@ def render(name: str, call, step: int, voice: Voice, attempt: int = 1, notice: s
     return response
 
 
-def operator_dial(voice: Voice, action: str | None = None):
-    """`<Dial>` to a number or SIP URI, or `<Enqueue>` for `queue:<name>`."""
-    target = voice.operator_target or "queue:operators"
+def desk(voice: Voice) -> bool:
+    """The operator desk (casework.desk_line) takes callers who ask for a person, unless a site dials one line."""
+    return (voice.operator_target or DESK) == DESK
+
+
+def operator_dial(voice: Voice, action: str | None = None, call_sid: str | None = None):
+    """The desk's waiting room (the call's own conference), or `<Dial>` to a number or SIP URI, or `<Enqueue>`
+    for `queue:<name>`."""
+    if desk(voice):
+        return waiting_room(call_sid, action)
+    target = voice.operator_target
     if target.startswith("queue:"):
         from twilio.twiml.voice_response import Enqueue
 
@@ -197,6 +205,22 @@ def operator_dial(voice: Voice, action: str | None = None):
     else:
         dial.number(target)
     return dial
+
+
+def waiting_room(call_sid: str, action: str | None = None) -> Dial:
+    """The caller waits in their call's conference hearing the hold message (`/voice/desk/hold`) until an operator
+    dialled in starts it; the conference ends when the caller leaves. Its callbacks tell the desk what happened."""
+    name = f"{CONFERENCE_PREFIX}{call_sid}"
+    dial = Dial(action=action, method="POST") if action else Dial()
+    dial.conference(name, start_conference_on_enter=False, end_conference_on_exit=True, beep=False,
+                    wait_url="/voice/desk/hold?" + urlencode({"conf": name, "n": 1}), wait_method="POST",
+                    status_callback="/voice/desk/conference", status_callback_method="POST",
+                    status_callback_event="start end join leave")
+    return dial
+
+
+DESK = "desk"
+CONFERENCE_PREFIX = "desk-"  # the conference of call CA… is desk-CA… (casework.desk_line.conference_name)
 
 
 def _speak(target, key: str, language: str, voice: Voice) -> None:
@@ -244,8 +268,11 @@ def _recordings(folder: Path, language: str) -> frozenset[str]:
     listed = _listed.get((folder, language))
     if listed is None or listed[0] < now:
         try:
-            names = frozenset(p.name for p in (folder / language).iterdir() if p.is_file())
+            names = frozenset(p.name for p in (folder / language).iterdir() if prompts.is_recording(p))
         except OSError:
             names = frozenset()
         listed = _listed[(folder, language)] = (now + RECORDINGS_TTL, names)
     return listed[1]
+
+
+speak, read_digits = _speak, _read_digits  # the desk's hold message speaks like the menu

@@ -1,4 +1,4 @@
-"""Every `flask` command: `ivr show|prompts`, `calls simulate`, `spool replay`, `outbox sweep` here; `centres`, `sms`,
+"""Every `flask` command: `calls simulate`, `spool replay`, `outbox sweep` here; `ivr`, `centres`, `sms`,
 `tokens`, `desk`, `interpreters`, `users`, `retention`, `subject` and `reports` in their own modules, registered by `init_app`."""
 from __future__ import annotations
 
@@ -6,30 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from casework.ivr import menu, prompts
-
-ivr = AppGroup("ivr", help="The voice menu.")
 calls = AppGroup("calls", help="Calls and the simulated phone.")
 spool_cli = AppGroup("spool", help="Webhooks kept on disk while the database was down.")
 outbox_cli = AppGroup("outbox", help="Work waiting to be enqueued.")
-
-
-@ivr.command("show")
-def ivr_show():
-    """Print the menu tree."""
-    click.echo(menu.describe())
-
-
-@ivr.command("prompts")
-def ivr_prompts():
-    """List the recordings each recorded language needs, and which are present."""
-    folder = current_app.config["HOTLINE"].PROMPTS_DIR
-    for language in prompts.RECORDED:
-        click.echo(f"{language} ({prompts.LANGUAGES[language]}) in {folder / language}:")
-        for key in prompts.recording_keys():
-            present = any((folder / language / f"{key}{s}").is_file() for s in prompts.AUDIO_SUFFIXES)
-            english = prompts.TEXT[key]["en"] if key in prompts.TEXT else key.replace("digit_", "the digit ")
-            click.echo(f"  [{'x' if present else ' '}] {key}: {english}")
 
 
 @calls.command("simulate")
@@ -80,6 +59,7 @@ def outbox_sweep(older_than):
 def init_app(app: Flask) -> None:
     from .centres import centres
     from .desk import desk, interpreters
+    from .ivr import ivr
     from .reports import reports
     from .retention import retention, subject
     from .sms import sms

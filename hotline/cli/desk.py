@@ -9,8 +9,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from casework import desk as desk_rules
+from casework import desk_line
 from casework.config import ROOT
-from hotline.db import transaction
+from hotline.db import enqueue_after_commit, transaction
 from models import Interpreter, User
 from models.phones import mask
 from models.reference import ReferenceDataError, load_interpreters
@@ -55,6 +56,8 @@ def desk_set(username: str, state: str):
         except desk_rules.Refused as refused:
             raise click.ClickException(PROBLEMS[refused.problem].format(
                 user=user.username, state=profile.state if profile else "")) from None
+        jobs = desk_line.came_free(session, user) if state == "available" else []
+    enqueue_after_commit(jobs)
     click.echo(f"{user.username} is {state}")
 
 

@@ -6,7 +6,8 @@ from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from casework import desk
+from casework import desk, desk_line
+from hotline.db import enqueue_after_commit
 
 from . import bp
 from .access import current_user, db, local_path, requires
@@ -71,7 +72,9 @@ def set_desk_state():
     except desk.Refused as refused:
         db().rollback()
         return render_desk(409 if refused.problem == "not_from" else 400, problem=refused.problem)
+    jobs = desk_line.came_free(db(), user) if form.state.data == "available" else []
     db().commit()
+    enqueue_after_commit(jobs)
     flash(_("You are %(state)s.", state=say("desk_state", form.state.data)), "success")
     return redirect(local_path(form.next.data, url_for("console.desk_page")))
 

@@ -5,4 +5,4 @@ from hotline.extensions import machine_facing
 
 bp = machine_facing(Blueprint("telephony", __name__, url_prefix="/voice"))
 
-from . import routes  # noqa: E402,F401
+from . import desk, routes  # noqa: E402,F401

@@ -35,11 +35,12 @@ def write_and_answer(kind: str, write, args: dict | None = None, begin=transacti
             outcome = write(db, form)
     except call_log.MissingCallSid:
         log.warning("%s webhook without a usable CallSid", kind)
-        return twiml(call_log.operator_now(voice()) if kind != "status" else None)
+        return twiml(call_log.operator_now(voice()) if kind != "status" else None)  # no CallSid: a message
     except SQLAlchemyError:
         log.exception("database unavailable during a %s webhook for %s; spooled", kind, call_log.call_sid(form))
         spool.keep(current_app.config["HOTLINE"].SPOOL_DIR, kind, args or {}, form)
-        return twiml(call_log.operator_now(voice()) if kind not in ("status", "recording") else None)
+        return twiml(call_log.operator_now(voice(), call_log.call_sid(form)) if kind not in ("status", "recording")
+                     else None)
     if outcome.ended is not None:
         metrics.call_ended(outcome.ended)
     enqueue_after_commit(outcome.job_ids)
@@ -95,4 +96,4 @@ def never_fail_a_caller(error):
     log.exception("unexpected error in %s", request.path)
     if request.path.endswith(("/status", "/recording")):
         return twiml(None)
-    return twiml(call_log.operator_now(voice()))
+    return twiml(call_log.operator_now(voice(), call_log.call_sid(call_log.clean(request.form))))

@@ -15,7 +15,7 @@ from alembic import op
 import models.db
 
 revision = '0014'
-down_revision = '0012'  # TEMPORARY until main's 0013 lands
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
