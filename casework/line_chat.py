@@ -1,28 +1,41 @@
-"""The LINE chat's turns (issue 17), the job of each kept event (`work.line_event`): a follow or a first message is
-answered with the greeting and the language choice; the language chosen is kept on the chat and answered with the
-IVR's main menu (report trafficking or other help) as quick-reply buttons. The answer is a `LineMessage` with its
-own outbox row (`line_outbox`). The turns after the main menu are the issue's next step."""
+"""The LINE chat's turns (issue 17), the job of each kept event (`work.line_event`). The conversation follows the
+IVR's menu (casework.ivr.menu, rendered by casework.line_menu): the language, report trafficking or other help,
+the kind (danger now first), where (casework.line_place), safe to contact back on LINE, the person's own words.
+A completed report opens its case (casework.line_report); danger now opens it at once and asks for a person while
+the later answers still fill it. Other help, or talk to a person, waits for a person (`person`: the hand-over; the
+console's side is the issue's next step). Anything that is no answer (a sticker, an image, empty or unknown text)
+gets the question again. The answer is a `LineMessage` with its own outbox row (`line_outbox`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import uuid4
 
+import geothai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import LineChat, LineEvent, LineMessage, utcnow
+from models import LineChat, LineEvent, LineMessage, LineReport, utcnow
 from models.upsert import insert_ignore
-from models.vocabulary import LANGUAGES
 
-from . import line_words, work
+from . import line_menu, line_place, line_report, line_words, work
 from .ivr.menu import MENU
+from .line_menu import chosen, plain, question
 
 REPLY_WINDOW = timedelta(seconds=50)  # a reply token lasts about a minute after LINE sent the event
-LABEL = 20  # characters of a quick-reply button's label
+# The IVR's nodes as the chat's steps: danger now puts the caller through, the chat asks on while a person comes.
+STEP = {"kind": "kind", "where": "where", "consent": "consent", "message": "account", "operator": "person",
+        "urgent": "where"}
+
+
+@dataclass
+class Answer:
+    messages: list[dict] = field(default_factory=list)  # LINE message objects, at most 5
+    job_ids: list[str] = field(default_factory=list)  # outbox items of what the turn opened (a case's ladder)
 
 
 def handle(session: Session, config, event_id: int) -> list[str]:
-    """Take the event's turn once; the job ids of the answer's outbox row."""
+    """Take the event's turn once; the job ids of its outbox rows (the answer's, a case's)."""
     work.mark_done(session, work.line_event(event_id).job_id)
     event = session.get(LineEvent, event_id, with_for_update=True)
     if event is None or event.handled_at is not None:
@@ -31,17 +44,17 @@ def handle(session: Session, config, event_id: int) -> list[str]:
     if event.line_user_id is None:
         return []  # a group, a room: not a chat with one person
     chat = chat_of(session, event.line_user_id)
-    answer = turn(chat, event)
-    if answer is None:
-        return []
-    message = LineMessage(chat_id=chat.id, event_id=event.id, messages=answer, reply_token=event.reply_token,
+    answer = turn(session, chat, event)
+    if not answer.messages:
+        return answer.job_ids
+    message = LineMessage(chat_id=chat.id, event_id=event.id, messages=answer.messages, reply_token=event.reply_token,
                           reply_by=event.received_at + REPLY_WINDOW if event.reply_token else None,
                           retry_key=str(uuid4()), status="pending", attempts=0, created_at=utcnow())
     session.add(message)
     session.flush()
     job = work.send_line_message(message.id)
     work.add(session, job)
-    return [job.job_id]
+    return answer.job_ids + [job.job_id]
 
 
 def chat_of(session: Session, line_user_id: str) -> LineChat:
@@ -50,76 +63,128 @@ def chat_of(session: Session, line_user_id: str) -> LineChat:
     return session.scalars(select(LineChat).where(LineChat.line_user_id == line_user_id).with_for_update()).one()
 
 
-def turn(chat: LineChat, event: LineEvent) -> list[dict] | None:
-    """The chat's next step for this event, and the messages that answer it (None: nothing to say)."""
+def turn(session: Session, chat: LineChat, event: LineEvent) -> Answer:
+    """The chat's next step for this event, and what answers it."""
     if event.type == "unfollow":
         chat.unfollowed_at = utcnow()
-        return None
+        return Answer()
     if event.type not in ("follow", "message"):
-        return None
+        return Answer()
     chat.heard_at, chat.unfollowed_at = utcnow(), None
     if event.type == "follow":
         chat.step = "language"
-        return [language_choice()]
-    text = _text(event)
+        return Answer([line_menu.language_choice()])
+    message = event.payload.get("message")
+    message = message if isinstance(message, dict) else {}
+    said = _text(message)
     if chat.step in ("new", "language"):
-        language = chosen_language(text)
+        language = line_menu.chosen_language(said)
         if chat.step == "new" or language is None:
             chat.step = "language"
-            return [language_choice()]
+            return Answer([line_menu.language_choice()])
         chat.language, chat.step = language, "main"
-        return [main_question(language)]
-    if chat.step == "main":
-        go = chosen_option("main", text)
-        if go is None:
-            return [main_question(chat.language)]
-        chat.topic, chat.step = go.sets.get("topic"), go.to
-    return None  # the turns after the main menu: the issue's next step
+        return Answer([main_question(chat)])
+    if chat.step == "person":
+        return Answer()  # kept for the operator who takes the chat (the console's inbox, the issue's next step)
+    if chat.step == "kind":
+        return _kind(session, chat, said)
+    if chat.step in STEPS:
+        report = line_report.current(session, chat)
+        if report is not None:
+            return STEPS[chat.step](session, chat, report, message, said)
+    return _main(chat, said)  # "main", or a step whose report is gone
 
 
-def _text(event: LineEvent) -> str:
-    message = event.payload.get("message")
-    text = message.get("text") if isinstance(message, dict) and message.get("type") == "text" else None
-    return text.strip() if isinstance(text, str) else ""
+def _main(chat: LineChat, said: str) -> Answer:
+    go = chosen("main", said) if chat.step == "main" else None
+    chat.step = "main"
+    if go is None:
+        return Answer([main_question(chat)])
+    chat.topic = go.sets.get("topic")
+    if STEP[go.to] == "person":
+        return _person(chat)
+    chat.step = STEP[go.to]
+    return Answer([question("kind", chat.language, line_words.KIND_QUESTION)])
 
 
-def language_choice() -> dict:
-    """The greeting, with one button per language of the IVR, each in its own script, Thai first."""
-    return quick_reply(line_words.greeting(), [LANGUAGES[code].own for code in _languages().values()])
+def _kind(session: Session, chat: LineChat, said: str) -> Answer:
+    go = chosen("kind", said)
+    if go is None:
+        return Answer([question("kind", chat.language, line_words.KIND_QUESTION)])
+    if STEP[go.to] == "person":
+        return _person(chat)
+    report = line_report.start(session, chat, go.sets.get("category"), go.sets.get("urgency", "normal"))
+    chat.step = STEP[go.to]
+    if not go.open_case:
+        return Answer([line_menu.where_question(chat.language)])
+    opened = line_report.open_case(session, report)
+    chat.person_asked_at = chat.person_asked_at or utcnow()
+    return Answer([_say(chat, line_words.URGENT_OPENED, reference=opened.case.reference),
+                   line_menu.where_question(chat.language)], opened.job_ids)
 
 
-def chosen_language(text: str) -> str | None:
-    """A button's words, a language's code, or the IVR's key for it."""
-    for key, code in _languages().items():
-        if text.casefold() in (LANGUAGES[code].own.casefold(), code, key):
-            return code
-    return None
+def _where(session: Session, chat: LineChat, report: LineReport, message: dict, said: str) -> Answer:
+    if message.get("type") == "location":
+        where = line_place.from_location(message)
+    elif line_menu.is_one_of(said, line_words.DONT_KNOW):
+        where = line_place.Where(None)
+    else:
+        where = line_place.from_text(said) if said else None
+    if where is None:
+        return Answer([line_menu.where_question(chat.language)])
+    job_ids = line_report.place(session, report, where)
+    chat.step = STEP[MENU["where"].otherwise.to]
+    noted = [_say(chat, line_words.PLACE_NOTED, place=_place_name(where, chat.language))] if where.province_code else []
+    return Answer(noted + [question("consent", chat.language, line_words.CONSENT_QUESTION)], job_ids)
 
 
-def _languages() -> dict[str, str]:
-    """The IVR's language keys and codes: {"1": "th", "2": "en", ...}."""
-    return {key: go.sets["language"] for key, go in MENU["language"].options.items() if "language" in go.sets}
+def _consent(session: Session, chat: LineChat, report: LineReport, message: dict, said: str) -> Answer:
+    go = chosen("consent", said)
+    if go is None:
+        return Answer([question("consent", chat.language, line_words.CONSENT_QUESTION)])
+    report.callback_consent = go.sets["callback_consent"]
+    chat.step = STEP[go.to]
+    return Answer([line_menu.account_question(chat.language)])
 
 
-def main_question(language: str | None) -> dict:
-    return quick_reply(line_words.words(line_words.MAIN_QUESTION, language),
-                       [line_words.words(line_words.TOPIC_CHOICE[go.sets["topic"]], language) for go in _topics("main").values()])
+def _account(session: Session, chat: LineChat, report: LineReport, message: dict, said: str) -> Answer:
+    if not said:
+        return Answer([line_menu.account_question(chat.language)])
+    opened = line_report.complete(session, report, None if line_menu.is_one_of(said, line_words.SKIP) else said)
+    reference = opened.case.reference
+    if opened.new:
+        chat.step = "main"
+        return Answer([_say(chat, line_words.REPORTED, reference=reference)], opened.job_ids)
+    chat.step = "person"  # danger now: the case opened at once, and a person is on the way
+    return Answer([_say(chat, line_words.ADDED, reference=reference),
+                   _say(chat, line_words.PERSON_WAIT)])
 
 
-def chosen_option(node: str, text: str):
-    """The menu option a button's words (in any of the languages) or its IVR key stand for."""
-    for key, go in _topics(node).items():
-        labels = {label.casefold() for label in line_words.TOPIC_CHOICE[go.sets["topic"]].values()}
-        if text.casefold() in labels | {key}:
-            return go
-    return None
+STEPS = {"where": _where, "consent": _consent, "account": _account}
 
 
-def _topics(node: str) -> dict:
-    return {key: go for key, go in MENU[node].options.items() if "topic" in go.sets}
+def _person(chat: LineChat) -> Answer:
+    """Other help, or talk to a person: the chat waits for an operator, and the person is told one will answer."""
+    chat.step = "person"
+    chat.person_asked_at = chat.person_asked_at or utcnow()
+    return Answer([_say(chat, line_words.PERSON_WAIT)])
 
 
-def quick_reply(text: str, labels: list[str]) -> dict:
-    """A LINE text message with quick-reply buttons that send their own words back (message actions)."""
-    items = [{"type": "action", "action": {"type": "message", "label": label[:LABEL], "text": label}} for label in labels]
-    return {"type": "text", "text": text, "quickReply": {"items": items}}
+def _say(chat: LineChat, table: dict[str, str], **values) -> dict:
+    return plain(line_words.words(table, chat.language, **values))
+
+
+def main_question(chat: LineChat) -> dict:
+    return question("main", chat.language, line_words.MAIN_QUESTION)
+
+
+def _place_name(where: line_place.Where, language: str | None) -> str:
+    province = geothai.province(where.province_code)
+    district = geothai.district(where.district_code) if where.district_code else None
+    areas = [area for area in (district, province) if area is not None]
+    return ", ".join(area.name_th if language == "th" else area.name_en for area in areas)
+
+
+def _text(message: dict) -> str:
+    words = message.get("text") if message.get("type") == "text" else None
+    return words.strip() if isinstance(words, str) else ""

@@ -1,11 +1,11 @@
-"""The LINE chat (issue 17): each webhook event kept once, one chat per LINE user, and the messages the hotline
-sends, each an outbox row of its own. A LINE user id is personal data, like a phone number: stored here,
-never logged."""
+"""The LINE chat (issue 17): each webhook event kept once, one chat per LINE user, the reports made in it (each
+with its case), and the messages the hotline sends, each an outbox row of its own. A LINE user id is personal
+data, like a phone number: stored here, never logged."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
@@ -34,12 +34,37 @@ class LineChat(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
-    step: Mapped[str] = mapped_column(String(16))  # the menu node it waits on: language, main, kind, operator
+    step: Mapped[str] = mapped_column(String(16))  # what it waits on: language, main, kind, where, consent, account, person
     language: Mapped[str | None] = mapped_column(String(2))
     topic: Mapped[str | None] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the person's last follow or message
     unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # blocked us: nothing is sent any more
+    # Asked for a person (talk to a person, other help, danger now): the hand-over's queue, oldest first; None: not.
+    person_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class LineReport(Base):
+    """A report made in the chat: the menu's answers as they come, and the case it opened (at its end, or at once
+    when someone is in danger now). What the person wrote (`account`) is theirs, like an API report's description:
+    the intake's versions are an operator's (casework.case_facts)."""
+
+    __tablename__ = "line_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("line_chats.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    district_code: Mapped[str | None] = mapped_column(String(4))
+    latitude: Mapped[float | None] = mapped_column(Float)  # a location message's point
+    longitude: Mapped[float | None] = mapped_column(Float)
+    callback_consent: Mapped[bool | None] = mapped_column(Boolean)  # safe to contact back on LINE
+    account: Mapped[str | None] = mapped_column(Text)  # the person's own words
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last question answered
 
 
 class LineMessage(Base):

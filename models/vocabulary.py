@@ -39,6 +39,7 @@ SOURCES = {
     "app": N_("Protect-U app"),
     "volunteer": N_("volunteer (API)"),
     "agency": N_("agency (API)"),
+    "line": N_("LINE chat"),
     "training": N_("training call (IVR simulator)"),
 }
 TRAINING = "training"

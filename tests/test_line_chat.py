@@ -1,95 +1,142 @@
-"""The LINE chat's first turns (issue 17), webhook -> job -> answer, on SQLite and PostgreSQL, with the jobs run by
-RQ as in production (no access token: the answers are kept as dry-run): a follow or a first message gets the
-greeting and the language choice (Thai first, each language in its own script); a language chosen is kept and
-answered with the IVR's main menu in that language."""
+"""The LINE chat's menu (issue 17), webhook -> job -> answer, on SQLite and PostgreSQL, with the jobs run by RQ as
+in production (no access token: the answers are kept as dry-run): the greeting and the language choice, then the
+IVR's menu as quick replies in the chosen language, every step in Thai and in Burmese; anything that is no answer
+gets the question again."""
 from __future__ import annotations
 
+import pytest
 from helpers import line
-from helpers.ladder import run_jobs
+from helpers.line import answers, buttons, chat_of, last, say
 from sqlalchemy import select
 
-from casework import line_chat
-from models import LineChat, LineEvent, LineMessage, OutboxItem
+from casework import line_chat, line_words
+from models import LineChat, LineEvent, LineMessage, LineReport, OutboxItem
 from models.vocabulary import LANGUAGES
 
 OWN = [LANGUAGES[code].own for code in ("th", "en", "my", "km", "lo")]
+KINDS = ["danger_now", "sexual_exploitation", "forced_labour", "forced_begging", "slavery", "organ_removal",
+         "forced_criminality", "child_exploitation", "other", "person"]
 
 
-def say(app, redis, *events):
-    assert line.post(app.test_client(), line.body(*events)).status_code == 200
-    run_jobs(redis)
+def choice(name: str, language: str) -> str:
+    return line_words.CHOICE[name][language]
 
 
-def answers(app, user) -> list[dict]:
-    with app.extensions["sessions"]() as session:
-        chat = session.scalars(select(LineChat).where(LineChat.line_user_id == user)).one()
-        rows = session.scalars(select(LineMessage).where(LineMessage.chat_id == chat.id).order_by(LineMessage.id)).all()
-        assert {row.status for row in rows} <= {"dry-run"}
-        return [row.messages[0] for row in rows]
-
-
-def chat_of(app, user) -> LineChat:
-    with app.extensions["sessions"]() as session:
-        return session.scalars(select(LineChat).where(LineChat.line_user_id == user)).one()
-
-
-def buttons(message: dict) -> list[str]:
-    items = message["quickReply"]["items"]
-    assert all(item["action"]["type"] == "message" and item["action"]["label"] == item["action"]["text"] for item in items)
-    assert all(len(item["action"]["label"]) <= 20 for item in items)  # LINE's limit
-    return [item["action"]["text"] for item in items]
+def words(table: dict, language: str, **values) -> str:
+    return line_words.words(table, language, **values)
 
 
 def test_a_follow_is_greeted_with_the_language_choice_then_the_main_menu_in_thai(ladder_env):
     app, _, redis = ladder_env
     user = line.user_id()
     say(app, redis, line.follow(user))
-    greeting, = answers(app, user)
+    greeting, = last(app, user)
     assert greeting["text"].startswith("สายด่วน 1300") and "Please choose your language" in greeting["text"]
     assert greeting["text"].index("สวัสดี") < greeting["text"].index("Welcome")  # Thai first
+    assert "ဘာသာစကား ရွေးချယ်ပါ" in greeting["text"]  # and a line in each other language's script
     assert buttons(greeting) == OWN
     assert chat_of(app, user).step == "language"
 
     say(app, redis, line.text(user, "ไทย (Thai)"))
     chat = chat_of(app, user)
     assert (chat.language, chat.step) == ("th", "main")
-    question = answers(app, user)[1]
+    question, = last(app, user)
     assert question["text"].startswith("ต้องการแจ้งเหตุการค้ามนุษย์") and buttons(question) == ["แจ้งการค้ามนุษย์", "ความช่วยเหลืออื่น"]
-
-    say(app, redis, line.text(user, "แจ้งการค้ามนุษย์"))
-    chat = chat_of(app, user)
-    assert (chat.topic, chat.step) == ("trafficking", "kind")  # the kinds are the issue's next step
-    assert len(answers(app, user)) == 2
     with app.extensions["sessions"]() as session:
         assert set(session.scalars(select(OutboxItem.status))) == {"done"}
         assert all(event.handled_at for event in session.scalars(select(LineEvent)))
 
 
-def test_a_first_message_is_greeted_and_burmese_is_chosen_by_its_own_script(ladder_env):
+@pytest.mark.parametrize("language, own", [("th", "ไทย (Thai)"), ("my", "မြန်မာ (Burmese)")])
+def test_every_question_of_a_report_in_thai_and_in_burmese(ladder_env, language, own):
+    """The words of each step in the chosen language, its buttons the IVR's options in the menu's order."""
     app, _, redis = ladder_env
     user = line.user_id()
-    say(app, redis, line.text(user, "help"))
-    assert buttons(answers(app, user)[0]) == OWN
-    say(app, redis, line.text(user, "မြန်မာ (Burmese)"))
+    say(app, redis, line.text(user, "hello"), line.text(user, own))
+    assert buttons(last(app, user)[0]) == [choice("trafficking", language), choice("other_help", language)]
+    assert last(app, user)[0]["text"] == words(line_words.MAIN_QUESTION, language)
+
+    say(app, redis, line.text(user, choice("trafficking", language)))
+    kind, = last(app, user)
+    assert buttons(kind) == [choice(name, language) for name in KINDS]  # danger now first
+    assert kind["text"].startswith(words(line_words.KIND_QUESTION, language))
+    assert f"\n1 {choice('danger_now', language)}\n2 " in kind["text"] and f"\n0 {choice('person', language)}" in kind["text"]
+    assert chat_of(app, user).step == "kind"
+
+    say(app, redis, line.text(user, choice("forced_criminality", language)))
+    where, = last(app, user)
+    assert where["text"] == words(line_words.WHERE_QUESTION, language)
+    assert buttons(where) == ["<location>", words(line_words.DONT_KNOW, language)]
+    assert where["quickReply"]["items"][0]["action"]["label"] == words(line_words.SEND_LOCATION, language)
+
+    say(app, redis, line.text(user, "50200"))
+    noted, consent = last(app, user)
+    place = "เมืองเชียงใหม่, เชียงใหม่" if language == "th" else "Mueang Chiang Mai, Chiang Mai"
+    assert noted["text"] == words(line_words.PLACE_NOTED, language, place=place)
+    assert consent["text"] == words(line_words.CONSENT_QUESTION, language)
+    assert buttons(consent) == [choice("yes", language), choice("no", language)]
+
+    say(app, redis, line.text(user, choice("no", language)))
+    account, = last(app, user)
+    assert account["text"] == words(line_words.ACCOUNT_QUESTION, language)
+    assert buttons(account) == [words(line_words.SKIP, language)]
+    assert chat_of(app, user).step == "account"
+    with app.extensions["sessions"]() as session:
+        report = session.scalars(select(LineReport)).one()
+        assert (report.language, report.kind, report.urgency, report.province_code, report.district_code,
+                report.callback_consent, report.case_id) == (language, "forced_criminality", "normal", "50", "5001",
+                                                             False, None)
+
+
+@pytest.mark.parametrize("language, own", [("th", "ไทย (Thai)"), ("my", "မြန်မာ (Burmese)")])
+def test_other_help_waits_for_a_person_who_is_told_one_will_answer(ladder_env, language, own):
+    app, _, redis = ladder_env
+    user = line.user_id()
+    say(app, redis, line.follow(user), line.text(user, own), line.text(user, choice("other_help", language)))
+    told, = last(app, user)
+    assert told == {"type": "text", "text": words(line_words.PERSON_WAIT, language)}
     chat = chat_of(app, user)
-    assert (chat.language, chat.step) == ("my", "main")
-    question = answers(app, user)[1]  # TODO(issue 17): Burmese words; English until then
-    assert question["text"].startswith("Do you want to report human trafficking") and buttons(question) == ["Report trafficking", "Other help"]
-    say(app, redis, line.text(user, "2"))  # the IVR's key works too
-    assert (chat_of(app, user).topic, chat_of(app, user).step) == ("other_help", "operator")
+    assert (chat.topic, chat.step) == ("other_help", "person") and chat.person_asked_at is not None
+    say(app, redis, line.text(user, "ฉันต้องการความช่วยเหลือ"), line.sticker(user))
+    assert len(answers(app, user)) == 3  # kept for the operator, not answered by the menu
 
 
-def test_an_answer_that_is_no_choice_asks_again(ladder_env):
+def test_talk_to_a_person_from_the_kinds_and_the_ivr_keys_work_too(ladder_env):
     app, _, redis = ladder_env
     user = line.user_id()
-    say(app, redis, line.follow(user))
-    say(app, redis, line.sticker(user))
-    say(app, redis, line.text(user, "English"))
-    say(app, redis, line.text(user, "what?"))
-    first, again, question, question_again = answers(app, user)
-    assert buttons(first) == buttons(again) == OWN
-    assert question == question_again and buttons(question) == ["Report trafficking", "Other help"]
-    assert chat_of(app, user).step == "main"
+    say(app, redis, line.follow(user), line.text(user, "2"), line.text(user, "1"), line.text(user, "0"))
+    chat = chat_of(app, user)
+    assert (chat.language, chat.topic, chat.step) == ("en", "trafficking", "person")
+    assert last(app, user)[0]["text"] == line_words.PERSON_WAIT["en"]
+
+
+ODD = {"sticker": line.sticker, "image": line.image, "empty text": lambda user: line.text(user, " "),
+       "very long text": lambda user: line.text(user, "ก" * 5000), "unknown words": lambda user: line.text(user, "what?")}
+STEPS = {"language": [], "main": ["မြန်မာ (Burmese)"], "kind": ["မြန်မာ (Burmese)", "1"],
+         "where": ["မြန်မာ (Burmese)", "1", "3"], "consent": ["မြန်မာ (Burmese)", "1", "3", "50200"]}
+
+
+@pytest.mark.parametrize("odd", ODD)
+@pytest.mark.parametrize("step", STEPS)
+def test_anything_that_is_no_answer_gets_the_question_again(ladder_env, step, odd):
+    app, _, redis = ladder_env
+    user = line.user_id()
+    say(app, redis, line.follow(user), *[line.text(user, said) for said in STEPS[step]])
+    asked = last(app, user)[-1]
+    assert chat_of(app, user).step == step
+    say(app, redis, ODD[odd](user))
+    assert last(app, user) == [asked] and chat_of(app, user).step == step
+
+
+@pytest.mark.parametrize("place", ["somewhere", "12345", "เมือง", "99999"])
+def test_a_place_the_hotline_cannot_find_is_asked_again_and_dont_know_goes_on(ladder_env, place):
+    app, _, redis = ladder_env
+    user = line.user_id()
+    say(app, redis, line.follow(user), line.text(user, "ไทย (Thai)"), line.text(user, "1"), line.text(user, "2"))
+    say(app, redis, line.text(user, place))
+    assert chat_of(app, user).step == "where" and last(app, user)[0]["text"] == line_words.WHERE_QUESTION["th"]
+    say(app, redis, line.text(user, "ไม่ทราบ"))
+    assert chat_of(app, user).step == "consent" and last(app, user)[0]["text"] == line_words.CONSENT_QUESTION["th"]
 
 
 def test_a_job_run_twice_answers_once(ladder_env):

@@ -1,5 +1,8 @@
-"""LINE's Messaging API, for the messages of `casework.line_outbox` (issue 17): plain `requests` (line-bot-sdk is
-not installed), LINE_API_BASE_URL so tests can point it at a mock. A 429, a 5xx or no answer raises
+"""LINE's Messaging API, for the messages of `casework.line_outbox` (issue 17): plain `requests`, LINE_API_BASE_URL
+so tests can point it at a mock. line-bot-sdk's MessagingApi could send these too (`Configuration(host=...)`,
+`push_message(..., x_line_retry_key=...)`), but it would add no behaviour: the messages are kept as LINE's JSON,
+built with the SDK's models (casework.line_chat), and two posts with a status rule each (a 409 is accepted, a
+429 or 5xx is retried) are shorter here than the SDK's exceptions mapped back onto them. A 429, a 5xx or no answer raises
 `LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good."""
 from __future__ import annotations
 

@@ -55,6 +55,18 @@ def sticker(user: str) -> dict:
     return _event("message", user, replyToken=secrets.token_hex(16), message=message)
 
 
+def location(user: str, latitude: float, longitude: float, address: str | None = None) -> dict:
+    message = {"type": "location", "id": str(secrets.randbelow(10**15)), "latitude": latitude, "longitude": longitude,
+               **({"address": address} if address is not None else {})}
+    return _event("message", user, replyToken=secrets.token_hex(16), message=message)
+
+
+def image(user: str) -> dict:
+    message = {"type": "image", "id": str(secrets.randbelow(10**15)), "contentProvider": {"type": "line"},
+               "quoteToken": secrets.token_hex(8)}
+    return _event("message", user, replyToken=secrets.token_hex(16), message=message)
+
+
 def body(*events: dict) -> bytes:
     data = {"destination": BOT, "events": list(events)}
     errors = [error.message for error in validator().iter_errors(data)]
@@ -116,3 +128,54 @@ def _json_schema(node, in_all_of: bool = False):
 @lru_cache(maxsize=1)
 def _schemas() -> dict:
     return yaml.safe_load(WEBHOOK_YML.read_text(encoding="utf-8"))["components"]["schemas"]
+
+
+# The chat as the person sees it: what they send through the webhook, what the hotline answers (dry-run, no token).
+
+def say(app, redis, *events: dict) -> None:
+    """Send the events in one signed body and run every job they lead to (RQ in process)."""
+    from helpers.ladder import run_jobs
+
+    assert post(app.test_client(), body(*events)).status_code == 200
+    run_jobs(redis)
+
+
+def chat_of(app, user: str):
+    from sqlalchemy import select
+
+    from models import LineChat
+
+    with app.extensions["sessions"]() as session:
+        return session.scalars(select(LineChat).where(LineChat.line_user_id == user)).one()
+
+
+def answers(app, user: str) -> list[list[dict]]:
+    """Each answer's LINE messages, oldest first; every one kept as dry-run."""
+    from sqlalchemy import select
+
+    from models import LineMessage
+
+    chat = chat_of(app, user)
+    with app.extensions["sessions"]() as session:
+        rows = session.scalars(select(LineMessage).where(LineMessage.chat_id == chat.id).order_by(LineMessage.id)).all()
+        assert {row.status for row in rows} <= {"dry-run"}
+        return [row.messages for row in rows]
+
+
+def last(app, user: str) -> list[dict]:
+    return answers(app, user)[-1]
+
+
+def buttons(message: dict) -> list[str]:
+    """The words of a message's quick-reply buttons (a location button as "<location>")."""
+    items = message["quickReply"]["items"]
+    assert len(items) <= 13 and all(len(item["action"]["label"]) <= 20 for item in items)  # LINE's limits
+    words = []
+    for item in items:
+        action = item["action"]
+        if action["type"] == "location":
+            words.append("<location>")
+        else:
+            assert action["type"] == "message" and action["label"] == action["text"]
+            words.append(action["text"])
+    return words
