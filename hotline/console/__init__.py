@@ -65,4 +65,5 @@ from . import (  # noqa: E402,F401
     simulator_page,
     sms_page,
     users_page,
+    wallboard,
 )
