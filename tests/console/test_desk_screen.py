@@ -8,7 +8,8 @@ import re
 import pytest
 from helpers.console_support import FAST_HASH, Browser
 from helpers.ladder import run_jobs
-from sqlalchemy import select
+from helpers.visible_text import english_words, visible_text
+from sqlalchemy import select, update
 from test_desk_routing import SID_A, ask_for_a_person, desk_env, fake, state_of, wait_of  # noqa: F401
 
 from casework import desk
@@ -137,3 +138,14 @@ def test_the_desk_json_is_for_desk_roles(app, db, users, as_role):
     assert as_role("admin").get("/console/desk/now.json").status_code == 403
     now = as_role("operator").get("/console/desk/now.json").json  # no profile yet
     assert now == {"state": None, "offer": None, "call_url": None, "sections": {"now": now["sections"]["now"]}}
+
+
+def test_the_offer_reads_in_thai(rung):
+    app, _twilio, _redis, _first, _second, _ring = rung
+    with app.extensions["sessions"].begin() as session:
+        session.execute(update(User).values(language="th"))
+    op1 = Browser(app.test_client(), language="th")
+    assert op1.login("op1").status_code == 302
+    page = op1.get("/console/desk").get_data(as_text=True)
+    assert 'id="offer"' in page and '<html lang="th">' in page
+    assert english_words(visible_text(page), {"op1", "SIP"}) == []  # SIP: the profile form's acronym
