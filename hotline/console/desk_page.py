@@ -2,6 +2,8 @@
 endpoint) and the supervisors' view of the team. The rules are casework.desk's; each change is audited there."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -61,7 +63,7 @@ def screen(user, profile) -> dict:
     """What the desk page's live part shows: my state, the call rung to me, the call I am on."""
     offered = desk_screen.offer_for(db(), user) if profile and profile.state == "offered" else None
     call_id = desk_screen.my_call(db(), user) if profile and profile.state == "on_call" else None
-    return {"profile": profile, "offered": offered, "decline": DeclineForm(formdata=None),
+    return {"profile": profile, "offered": offered,
             "call_url": url_for("console.call", call_id=call_id) if call_id else None}
 
 
@@ -85,10 +87,7 @@ def desk_now():
     offered = now["offered"]
     response = jsonify(
         state=profile.state if profile else None, call_url=now["call_url"], sections={"now": str(section)},
-        offer=None if offered is None else {
-            "offer": offered.offer_id, "language": offered.language, "kind": offered.kind, "topic": offered.topic, "urgent": offered.urgent,
-            "province": offered.province_code, "asked_at": offered.asked_at.isoformat(),
-            "earlier_calls": offered.earlier_calls})
+        offer=None if offered is None else {**asdict(offered), "asked_at": offered.asked_at.isoformat()})
     response.add_etag()
     return response.make_conditional(request)
 

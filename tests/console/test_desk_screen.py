@@ -90,7 +90,7 @@ def test_my_desk_page_shows_the_call_rung_to_me_without_its_number(rung):
 def test_declining_frees_me_hangs_up_my_leg_and_rings_the_next_operator(rung, fake):  # noqa: F811
     app, _twilio, redis, first, second, ring = rung
     op1 = logged_in(app, "op1")
-    offer_id = op1.get("/console/desk/now.json").json["offer"]["offer"]
+    offer_id = op1.get("/console/desk/now.json").json["offer"]["offer_id"]
     response = op1.post("/console/desk/decline", {"offer": str(offer_id)})
     assert response.status_code == 302 and response.location == "/console/desk"
     assert state_of(app, first).state == "available" and state_of(app, first).missed_at is None
