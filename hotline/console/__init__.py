@@ -66,4 +66,5 @@ from . import (  # noqa: E402,F401
     sms_page,
     users_page,
     voice_token,
+    wallboard,
 )

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from models.vocabulary import DESK_STATES
 
@@ -22,6 +22,13 @@ class DeskStateForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.state.choices = [(code, code) for code in DESK_STATES]
+
+
+class DeclineForm(FlaskForm):
+    """The offer I decline: its id, so a click meant for a ring that ended cannot decline the next one."""
+
+    offer = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)],
+                         widget=HiddenInput())
 
 
 class Languages(SelectMultipleField):

@@ -83,6 +83,10 @@ ROUTES = {
                                   {"languages": ["th", "my"], "kind": "browser"}),
     "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
     "console.voice_token": ("GET", "/console/desk/token", {"operator", "supervisor"}, None),
+    "console.desk_now": ("GET", "/console/desk/now.json", {"operator", "supervisor"}, None),
+    "console.decline_offer": ("POST", "/console/desk/decline", {"operator", "supervisor"}, {"offer": "1"}),
+    "console.wallboard": ("GET", "/console/wallboard", SUPERVISORS, None),
+    "console.wallboard_live": ("GET", "/console/wallboard/live.json", SUPERVISORS, None),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),
@@ -92,7 +96,7 @@ ROUTES = {
     "console.set_interpreter_duty": ("POST", "/console/interpreters/{interpreter}/duty", SUPERVISORS, {"on_duty": "no"}),
     "console.deactivate_interpreter": ("POST", "/console/interpreters/{interpreter}/deactivate", SUPERVISORS, {}),
 }
-JSON = {"console.live", "console.voice_token"}
+JSON = {"console.live", "console.voice_token", "console.desk_now", "console.wallboard_live"}
 
 
 def test_every_console_route_has_a_rule(app):

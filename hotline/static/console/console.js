@@ -1,4 +1,5 @@
-/* The console's script: SLA clocks and call timers tick, the dashboard asks for news, the menu folds on a phone,
+/* The console's script: SLA clocks and call timers tick, the dashboard (and the desk, the wallboard) asks for
+   news, the desk opens the page of the call its operator answered, the menu folds on a phone,
    a table's cells learn their column's name (shown beside them when rows become cards, console.css), and the
    intake saves in place.
    Everything works without it: the dashboard is fresh on reload, the menu wraps, a card's cells go unnamed. */
@@ -80,6 +81,11 @@
         etag = response.headers.get("ETag");
         return response.json();
       }).then(function (data) {
+        var follow = root.getAttribute("data-follow");  // a page to open once the news names a new one
+        if (data && follow && data[follow] && data[follow] !== root.getAttribute("data-followed")) {
+          window.location.assign(data[follow]);
+          return;
+        }
         if (data) {
           Object.keys(data.sections).forEach(function (name) {
             var el = document.getElementById("live-" + name);
