@@ -83,6 +83,7 @@ ROUTES = {
                                   {"languages": ["th", "my"], "kind": "browser"}),
     "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
     "console.voice_token": ("GET", "/console/desk/token", {"operator", "supervisor"}, None),
+    "console.control_call": ("POST", "/console/calls/{call}/control/hold", {"operator", "supervisor"}, {}),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),
