@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, url_for
 from flask import request as http
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework import desk, desk_controls

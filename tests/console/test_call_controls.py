@@ -109,7 +109,7 @@ def test_hold_and_resume_update_the_callers_participant_and_are_on_the_timeline(
     app, twilio, redis, first, _ = on_a_call
     op1 = logged_in(app, "op1")
     page = op1.get(f"/console/calls/{call_id(app)}").get_data(as_text=True)
-    assert "Hold the caller" in page and "Add the interpreter" in page and "End the call" in page
+    assert "Hold the caller" in page and "Call the interpreter into the call" in page and "End the call" in page
 
     assert control(op1, app, "hold").status_code == 302
     assert "requested" in op1.get(f"/console/calls/{call_id(app)}").get_data(as_text=True)
@@ -195,7 +195,7 @@ def test_a_warm_transfer_rings_the_second_who_talks_first_then_takes_over(on_a_c
     app, twilio, redis, first, first_ring = on_a_call
     second = person(app, "op2", SECOND)
     op1 = logged_in(app, "op1")
-    assert 'value="%d"' % second in op1.get(f"/console/calls/{call_id(app)}").get_data(as_text=True)
+    assert f'value="{second}"' in op1.get(f"/console/calls/{call_id(app)}").get_data(as_text=True)
 
     assert control(op1, app, "transfer", to=str(second)).status_code == 302
     assert read(app, DeskProfile, user_id=second).state == "offered"
