@@ -166,3 +166,9 @@ def desk_add_interpreter(wait_id: int) -> Work:
 def desk_offer_message(wait_id: int) -> Work:
     """The caller waited DESK_MAX_WAIT: take them out of the conference to the keys that offer a message."""
     return Work("desk_offer_message", (wait_id,), f"desk-message-{wait_id}", URGENT)
+
+
+def desk_control(wait_id: int, what: str, number: int) -> Work:
+    """Send a control asked on a desk call's page (casework.desk_controls): hold, resume, the interpreter, hand
+    over, end; the `number`th of its kind on the call, so a second click is its own job and a retry is not."""
+    return Work("desk_control", (wait_id, what, number), f"desk-control-{wait_id}-{what}-{number}", URGENT)

@@ -133,6 +133,11 @@ def send(context: Context, request: Request) -> str:
             return client.conferences(request.target).participants.create(**request.params).call_sid
         if request.kind in ("redirect", "hang_up"):
             return client.calls(request.target).update(**request.params).sid
+        if request.kind == "participant_update":  # target: CF…/CallSid (casework.desk_controls.participant)
+            conference, call_sid = request.target.split("/", 1)
+            return client.conferences(conference).participants(call_sid).update(**request.params).call_sid
+        if request.kind == "conference_update":
+            return client.conferences(request.target).update(**request.params).sid
     except TwilioRestException:
         raise
     except (TwilioException, RequestException) as error:

@@ -19,7 +19,7 @@ from casework.escalation_sms import Outgoing, SmsRefused
 from models import utcnow
 from models.phones import mask
 
-from . import desk_twilio, dispatch, line_api, runtime
+from . import desk_controls, desk_twilio, dispatch, line_api, runtime
 from .queues import queue
 from .runtime import Context
 
@@ -104,6 +104,11 @@ def desk_offer_message(wait_id: int) -> None:
     desk_twilio.offer_message(wait_id)
 
 
+def desk_control(wait_id: int, what: str, number: int) -> None:
+    """A control asked on a desk call's page: its REST requests (workers.desk_controls)."""
+    desk_controls.send_control(wait_id, what, number)
+
+
 def _day(text: str | None):
     return date.fromisoformat(text) if text else None
 
@@ -113,7 +118,7 @@ JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_esca
         "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports,
         "line_event": line_event, "send_line_message": send_line_message, "desk_route": desk_route,
         "desk_ring": desk_ring, "desk_hang_up": desk_hang_up, "desk_add_interpreter": desk_add_interpreter,
-        "desk_offer_message": desk_offer_message}
+        "desk_offer_message": desk_offer_message, "desk_control": desk_control}
 
 
 def step_in(context: Context, step_function, *args) -> None:

@@ -41,6 +41,7 @@ def preload(app: Flask) -> None:
 from . import (  # noqa: E402,F401
     audit_page,
     call_actions,
+    call_controls,
     call_page,
     calls,
     case_place,

@@ -87,6 +87,7 @@ ROUTES = {
     "console.decline_offer": ("POST", "/console/desk/decline", {"operator", "supervisor"}, {"offer": "1"}),
     "console.wallboard": ("GET", "/console/wallboard", SUPERVISORS, None),
     "console.wallboard_live": ("GET", "/console/wallboard/live.json", SUPERVISORS, None),
+    "console.control_call": ("POST", "/console/calls/{call}/control/hold", {"operator", "supervisor"}, {}),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),

@@ -13,12 +13,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 PARTICIPANTS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>[^/]+)/Participants\.json")
 CALL = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json")
+PARTICIPANT = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>CF\w+)"
+                         r"/Participants/(?P<sid>CA\w+)\.json")
+CONFERENCE = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>CF\w+)\.json")
 
 
 @dataclass
 class Request:
-    kind: str  # participant | call_update
-    target: str  # the conference's name, or the CallSid
+    kind: str  # participant | call_update | participant_update | conference_update
+    target: str  # the conference's name, the CallSid, CF…/CallSid (a participant), or the CF… sid
     form: dict
     call_sid: str  # the leg a participant request made, or the call updated
 
@@ -59,6 +62,18 @@ class FakeDeskTwilio:
                     if found:
                         fake.requests.append(Request("call_update", found["sid"], form, found["sid"]))
                         return self._answer(200, {"sid": found["sid"], "status": form.get("Status", "in-progress")})
+                    found = PARTICIPANT.fullmatch(self.path)
+                    if found:
+                        fake.requests.append(Request("participant_update", f"{found['conference']}/{found['sid']}",
+                                                     form, found["sid"]))
+                        return self._answer(200, {"call_sid": found["sid"], "conference_sid": found["conference"],
+                                                  "account_sid": found["account"], "status": "connected",
+                                                  "hold": form.get("Hold") == "true"})
+                    found = CONFERENCE.fullmatch(self.path)
+                    if found:
+                        fake.requests.append(Request("conference_update", found["conference"], form, ""))
+                        return self._answer(200, {"sid": found["conference"], "account_sid": found["account"],
+                                                  "status": form.get("Status", "in-progress")})
                 return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -70,6 +85,10 @@ class FakeDeskTwilio:
 
     def updates(self) -> list[Request]:
         return [r for r in self.requests if r.kind == "call_update"]
+
+    def controls(self) -> list[Request]:
+        """The updates of a conference or of its participants (hold, resume, hand-over, end), in order."""
+        return [r for r in self.requests if r.kind in ("participant_update", "conference_update")]
 
     def leg(self, twilio, request: Request, *statuses: str) -> None:
         """Twilio's callbacks for a participant's leg, signed for the URL the desk gave, in order."""
