@@ -165,12 +165,17 @@ def talk_ended(session: Session, offer: DeskOffer, config, at: datetime) -> None
         return
     offer.state, offer.closed_at = "ended", at
     wait = session.get(DeskWait, offer.wait_id, with_for_update=True)
-    if wait.answered_by == offer.user_id and wait.ended_at is None:
+    if wait.ended_at is None and not _others_on_the_call(session, offer):  # a transfer's second operator talks on
         wait.ended_at = at
     profile = desk.profile_of(session, offer.user_id, lock=True)
     if profile is not None and profile.state == "on_call" and not _still_on_a_call(session, offer):
         desk.set_state(session, offer.user, "wrap_up", ROUTER, reason=f"call {wait.call_id}", router=True)
         profile.wrap_up_until = at + timedelta(seconds=config.DESK_WRAP_UP)
+
+
+def _others_on_the_call(session: Session, offer: DeskOffer) -> bool:
+    return session.scalar(select(func.count()).select_from(DeskOffer).where(
+        DeskOffer.wait_id == offer.wait_id, DeskOffer.state == "answered", DeskOffer.id != offer.id)) > 0
 
 
 def _still_on_a_call(session: Session, offer: DeskOffer) -> bool:

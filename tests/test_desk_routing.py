@@ -365,3 +365,28 @@ def test_wrap_up_ends_by_itself_and_the_next_caller_is_offered(desk_env, fake):
     sweep(app, redis)
     assert state_of(app, only).state == "offered"
     assert [r.target for r in fake.participants()] == [f"desk-{SID_A}", f"desk-{SID_B}"]
+
+
+def test_the_first_operator_leaving_a_transferred_call_does_not_end_the_callers_talk(desk_env, fake):
+    """The second operator of a warm transfer still talks with the caller: the call's talk has not ended."""
+    app, twilio, redis = desk_env
+    first = operator(app, "op_first", ["th"], THAI)
+    second = operator(app, "op_second", ["th"], "+66811110005", available=False)
+    ask_for_a_person(twilio, SID_A)
+    run_jobs(redis)
+    fake.leg(twilio, fake.participants()[0], "in-progress")
+    with app.extensions["sessions"].begin() as session:
+        wait = session.scalars(select(DeskWait)).one()
+        session.add(DeskOffer(wait_id=wait.id, user_id=second, state="answered", endpoint="+66811110005",
+                              offered_at=utcnow(), answered_at=utcnow(), attempts=1))
+    fake.leg(twilio, fake.participants()[0], "completed")
+    assert state_of(app, first).state == "wrap_up" and wait_of(app, SID_A).ended_at is None
+
+
+def test_desk_events_read_as_words_on_the_call_page():
+    from hotline.console.call_page import desk_detail
+
+    assert desk_detail("desk:offer:7:in-progress:2") == "operator rung: in-progress"
+    assert desk_detail("desk:conference:participant-join:3:CA1") == "conference: participant-join"
+    assert desk_detail("desk:control:hold:1:sent") == "call control: hold sent"
+    assert desk_detail("desk") == ""  # a key without its parts says nothing rather than guess

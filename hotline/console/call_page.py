@@ -19,7 +19,7 @@ from .audit import record
 from .forms import CallDetailsForm, NoteForm, RevealForm
 from .ivr_words import NODE, describe_path
 from .recording import why_not_here
-from .words import say
+from .words import DESK_EVENT, say
 
 EARLIER_LIMIT = 20
 
@@ -60,7 +60,17 @@ def event_detail(event) -> str:
         return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()
     if event.kind == "fallback":
         return _("Twilio error %(code)s", code=params.get("ErrorCode", "?"))
+    if event.kind == "desk":
+        return desk_detail(event.key)
     return ""
+
+
+def desk_detail(key: str) -> str:
+    """desk:offer:7:in-progress:2 -> "operator rung: in-progress"; the ids and sequence numbers stay out."""
+    parts = key.split(":")
+    what = parts[1] if len(parts) > 1 else ""
+    tail = {"offer": parts[3:4], "conference": parts[2:3], "leave": parts[3:4], "control": parts[2:3] + parts[4:5]}
+    return " ".join([f"{DESK_EVENT.get(what, what)}:", *tail.get(what, parts[2:3])]).rstrip(":")
 
 
 def earlier_calls(call: Call) -> list[tuple[Call, str | None]]:

@@ -48,7 +48,11 @@ ENDPOINT = {code: _l(words) for code, words in ENDPOINTS.items()}
 ROLE = {"operator": _l("operator"), "supervisor": _l("supervisor"), "admin": _l("administrator"),
         "field_officer": _l("field officer")}
 EVENT = {"incoming": _l("call came in"), "status": _l("call status"), "ivr": _l("menu answer"),
-         "recording": _l("voice message"), "dial": _l("operator line"), "fallback": _l("Twilio fallback")}
+         "recording": _l("voice message"), "dial": _l("operator line"), "fallback": _l("Twilio fallback"),
+         "desk": _l("operator desk")}
+# A desk event's key (casework.desk_calls, desk_controls): desk:<what>:...
+DESK_EVENT = {"conference": _l("conference"), "offer": _l("operator rung"), "leave": _l("message offer"),
+              "control": _l("call control"), "callback": _l("call back")}
 ACTOR = {"system": _l("system")}  # the other actors are people: user:<id> and contact:<id>, shown by name
 QUEUE = {"urgent": _l("urgent"), "default": _l("general"), "sms": _l("SMS")}  # workers.queues
 AUDIT = {
@@ -73,6 +77,7 @@ AUDIT = {
     "refer_case": _l("referred a case to an agency"), "advance_referral": _l("changed a referral's status"),
     "link_call": _l("linked a call to a case"),
     "desk_state": _l("changed a desk state"), "desk_profile": _l("changed a desk profile"),
+    "desk_control": _l("controlled a desk call"),
     "add_interpreter": _l("added an interpreter"), "edit_interpreter": _l("changed an interpreter"),
     "interpreter_duty": _l("changed an interpreter's duty"), "deactivate_interpreter": _l("deactivated an interpreter"),
 }
