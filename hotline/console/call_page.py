@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casework import case_facts
+from casework.desk_record import record_of_call
 from casework.linking import linked_case
 from models import Annotation, Call, Case
 
@@ -58,6 +59,8 @@ def event_detail(event) -> str:
         return f"{NODE.get(node, node)}: {params.get('Digits') or '–'}"
     if event.kind == "recording":
         return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()
+    if event.kind == "desk" and event.key.startswith("desk:callback:"):
+        return _("called back by %(user)s", user=params.get("by", "?"))
     if event.kind == "fallback":
         return _("Twilio error %(code)s", code=params.get("ErrorCode", "?"))
     return ""
@@ -81,7 +84,7 @@ def render_call(call: Call, status: int = 200, revealed: str | None = None, **fo
         events=[(event, event_detail(event)) for event in call.events], earlier=earlier_calls(call), notes=notes(call), staff=user.role in STAFF,
         revealed=revealed, reveal_form=forms.get("reveal_form") or RevealForm(),
         note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),
-        recording_unavailable=why_not_here(),
+        recording_unavailable=why_not_here(), desk_record=record_of_call(db(), call.id),
     )
     context.update(story.call_context(call, user))
     return make_response(render_template("console/call.html", **context), status)

@@ -82,6 +82,7 @@ ROUTES = {
     "console.save_desk_profile": ("POST", "/console/desk/profile", {"operator", "supervisor"},
                                   {"languages": ["th", "my"], "kind": "browser"}),
     "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
+    "console.calls_csv": ("GET", "/console/calls.csv", SUPERVISORS, None),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),
