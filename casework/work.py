@@ -166,3 +166,8 @@ def desk_add_interpreter(wait_id: int) -> Work:
 def desk_offer_message(wait_id: int) -> Work:
     """The caller waited DESK_MAX_WAIT: take them out of the conference to the keys that offer a message."""
     return Work("desk_offer_message", (wait_id,), f"desk-message-{wait_id}", URGENT)
+
+
+def desk_call_back(wait_id: int, attempt: str) -> Work:
+    """Ring an operator's endpoint to call a caller back (casework.desk_callback); one job per attempt."""
+    return Work("desk_call_back", (wait_id, attempt), f"desk-callback-{wait_id}-{attempt}", URGENT)

@@ -104,6 +104,10 @@ def desk_offer_message(wait_id: int) -> None:
     desk_twilio.offer_message(wait_id)
 
 
+def desk_call_back(wait_id: int, attempt: str) -> None:
+    desk_twilio.call_back(wait_id, attempt)
+
+
 def _day(text: str | None):
     return date.fromisoformat(text) if text else None
 
@@ -114,6 +118,7 @@ JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_esca
         "line_event": line_event, "send_line_message": send_line_message, "desk_route": desk_route,
         "desk_ring": desk_ring, "desk_hang_up": desk_hang_up, "desk_add_interpreter": desk_add_interpreter,
         "desk_offer_message": desk_offer_message}
+JOBS["desk_call_back"] = desk_call_back
 
 
 def step_in(context: Context, step_function, *args) -> None:

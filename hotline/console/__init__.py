@@ -42,6 +42,7 @@ from . import (  # noqa: E402,F401
     audit_page,
     call_actions,
     call_page,
+    callbacks,
     calls,
     case_place,
     case_print,

@@ -60,10 +60,24 @@ def event_detail(event) -> str:
     if event.kind == "recording":
         return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()
     if event.kind == "desk" and event.key.startswith("desk:callback:"):
-        return _("called back by %(user)s", user=params.get("by", "?"))
+        return callback_step(event.key.split(":")[3] if event.key.count(":") >= 3 else "", params)
     if event.kind == "fallback":
         return _("Twilio error %(code)s", code=params.get("ErrorCode", "?"))
     return ""
+
+
+def callback_step(step: str, params: dict) -> str:
+    """A step of a callback (casework.desk_callback) in a few words."""
+    if step == "requested":
+        return _("call back asked by %(user)s", user=params.get("by", "?"))
+    if step == "rung":
+        return _("call back: the operator's phone rings")
+    if step == "refused":
+        return _("call back: Twilio refused the operator's phone")
+    if step == "answered":
+        return _("call back: the operator answered, the caller is dialled")
+    detail = _("call back: %(status)s", status=say("call_status", step))
+    return detail + (" " + _("%(n)s s", n=params["CallDuration"]) if params.get("CallDuration") else "")
 
 
 def earlier_calls(call: Call) -> list[tuple[Call, str | None]]:

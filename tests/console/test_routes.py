@@ -83,6 +83,8 @@ ROUTES = {
                                   {"languages": ["th", "my"], "kind": "browser"}),
     "console.desk_team": ("GET", "/console/desk/team", SUPERVISORS, None),
     "console.calls_csv": ("GET", "/console/calls.csv", SUPERVISORS, None),
+    "console.callbacks": ("GET", "/console/callbacks", STAFF, None),
+    "console.call_back": ("POST", "/console/callbacks/1/call", STAFF, {}),
     "console.interpreters_roster": ("GET", "/console/interpreters", STAFF, None),
     "console.add_interpreter": ("POST", "/console/interpreters", SUPERVISORS,
                                 {"name": "Ko Aung", "language": "my", "phone": "02 000 0109", "on_duty": "yes"}),

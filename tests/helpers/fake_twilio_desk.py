@@ -12,12 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 PARTICIPANTS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>[^/]+)/Participants\.json")
+CALLS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json")
 CALL = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json")
 
 
 @dataclass
 class Request:
-    kind: str  # participant | call_update
+    kind: str  # participant | call_update | call (a new call: Calls.json)
     target: str  # the conference's name, or the CallSid
     form: dict
     call_sid: str  # the leg a participant request made, or the call updated
@@ -55,6 +56,12 @@ class FakeDeskTwilio:
                         return self._answer(201, {"call_sid": sid, "conference_sid": "CF" + secrets.token_hex(16),
                                                   "account_sid": found["account"], "label": form.get("Label"),
                                                   "status": "queued"})
+                    found = CALLS.fullmatch(self.path)
+                    if found:
+                        sid = "CA" + secrets.token_hex(16)
+                        fake.requests.append(Request("call", form.get("To", ""), form, sid))
+                        return self._answer(201, {"sid": sid, "account_sid": found["account"], "to": form.get("To"),
+                                                  "from": form.get("From"), "status": "queued"})
                     found = CALL.fullmatch(self.path)
                     if found:
                         fake.requests.append(Request("call_update", found["sid"], form, found["sid"]))
@@ -67,6 +74,9 @@ class FakeDeskTwilio:
 
     def participants(self, to: str | None = None) -> list[Request]:
         return [r for r in self.requests if r.kind == "participant" and to in (None, r.form.get("To"))]
+
+    def calls(self) -> list[Request]:
+        return [r for r in self.requests if r.kind == "call"]
 
     def updates(self) -> list[Request]:
         return [r for r in self.requests if r.kind == "call_update"]
