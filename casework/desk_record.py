@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from models import DeskWait, User
 
+from .desk_line import IN_LINE
+
 
 @dataclass(frozen=True)
 class DeskRecord:
@@ -22,6 +24,7 @@ class DeskRecord:
     answered_by: str | None  # the operator's username
     answered_at: datetime | None
     wait_seconds: int | None  # None while still in line
+    in_line: bool  # still waiting for a person
     talk_seconds: int | None  # None until an answered call ended
 
 
@@ -31,10 +34,12 @@ def record_of(wait: DeskWait | None, username: str | None = None) -> DeskRecord 
         return None
     if username is None and wait.answered_by is not None and wait.operator is not None:
         username = wait.operator.username
-    left_line = wait.answered_at or wait.ended_at
+    # A caller who chose to leave a message left the line when the keys were offered (a wait's ended_at is the
+    # end of a call only while it was in line or answered).
+    left_line = wait.answered_at or wait.ended_at or (wait.message_offered_at if wait.state == "message" else None)
     return DeskRecord(
         state=wait.state, answered_by=username if wait.answered_by is not None else None,
-        answered_at=wait.answered_at, wait_seconds=_seconds(wait.asked_at, left_line),
+        answered_at=wait.answered_at, wait_seconds=_seconds(wait.asked_at, left_line), in_line=wait.state in IN_LINE,
         talk_seconds=_seconds(wait.answered_at, wait.ended_at) if wait.answered_at else None)
 
 

@@ -36,7 +36,7 @@ def test_a_caller_who_hung_up_waited_but_talked_to_nobody_and_one_in_line_has_no
     wait(db, waiting, state="waiting")
     records = records_of(db, [gone.id, waiting.id, never.id])
     assert (records[gone.id].answered_by, records[gone.id].wait_seconds, records[gone.id].talk_seconds) == (None, 95, None)
-    assert (records[waiting.id].wait_seconds, records[waiting.id].state) == (None, "waiting")
+    assert (records[waiting.id].wait_seconds, records[waiting.id].in_line) == (None, True)
     assert never.id not in records and record_of_call(db, never.id) is None and records_of(db, []) == {}
 
 
@@ -46,3 +46,10 @@ def test_an_answered_call_still_going_has_no_talk_time_yet(db):
     wait(db, call, state="answered", answered_by=operator.id, answered_at=ASKED + timedelta(seconds=5))
     record = record_of_call(db, call.id)
     assert (record.answered_by, record.wait_seconds, record.talk_seconds) == ("op_now", 5, None)
+
+
+def test_a_caller_who_left_a_message_waited_until_the_message_was_offered(db):
+    call = add_call(db)
+    wait(db, call, state="message", message_offered_at=ASKED + timedelta(seconds=180))
+    record = record_of_call(db, call.id)
+    assert (record.wait_seconds, record.talk_seconds, record.in_line) == (180, None, False)

@@ -10,7 +10,7 @@ from models import Call, Case, DeskWait, User
 from models.places import province_name
 
 from . import bp, export
-from .access import EVERYONE, current_user, db, requires, scoped_calls, snapshot
+from .access import EVERYONE, STAFF, current_user, db, requires, scoped_calls, snapshot
 from .audit import record
 from .export import download, local_time
 from .forms import CallFilters
@@ -51,6 +51,7 @@ def calls():
     cases = dict(db().execute(select(Case.call_id, Case.reference).where(Case.call_id.in_([c.id for c in rows]))).all())
     return render_template("console/calls.html", form=form, filters=values, calls=rows, cases=cases, page=result,
                            desk_records=records_of(db(), [c.id for c in rows]), exporter=user.role in EXPORTERS,
+                           staff=user.role in STAFF,
                            first_page=not (request.args.get("older") or request.args.get("newer")))
 
 

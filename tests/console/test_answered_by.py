@@ -43,7 +43,9 @@ def test_the_calls_list_has_an_answered_by_column(db, users, as_role):
     page = as_role("supervisor").get("/console/calls").get_data(as_text=True)
     assert "op_somchai" in page and "waited 42 s" in page and "hung up waiting" in page
     assert "/console/calls.csv" in page
-    assert "/console/calls.csv" not in as_role("operator").get("/console/calls").get_data(as_text=True)
+    operator_page = as_role("operator").get("/console/calls").get_data(as_text=True)
+    assert "/console/calls.csv" not in operator_page and "/console/callbacks" in operator_page
+    assert "/console/callbacks" not in as_role("field_officer").get("/console/calls").get_data(as_text=True)
 
 
 def test_the_calls_csv_has_the_desk_columns_no_numbers_and_is_audited(db, users, as_role):
