@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import DeskOffer, DeskWait, Interpreter, utcnow
 
-from . import desk, desk_line, work
+from . import desk, desk_callback, desk_line, work
 
 OPERATOR_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -22,7 +22,8 @@ OPERATOR_EVENTS = ["initiated", "ringing", "answered", "completed"]
 @dataclass(frozen=True)
 class Request:
     """One REST request: `kind` is participant (dial someone into a conference), redirect (a caller's call to a
-    URL) or hang_up (end a leg); `params` are the twilio client's keyword arguments."""
+    URL), hang_up (end a leg) or call (a new call: an operator's callback); `params` are the twilio client's
+    keyword arguments."""
 
     kind: str
     target: str  # the conference's friendly name, or a CallSid
@@ -112,3 +113,35 @@ def message_not_offered(session: Session, wait_id: int) -> list[work.Work]:
     job = work.desk_route(f"w{wait.id}-back")
     work.add(session, job)
     return [job]
+
+
+def call_back(session: Session, config, wait_id: int, attempt: str) -> Request | None:
+    """Ring the operator who chose to call a caller back (`desk_callback.call_back`); their answer fetches the
+    TwiML that dials the caller. Not prepared when the attempt is over (rung, refused, or another one since) or
+    the caller may no longer be called."""
+    wait = session.get(DeskWait, wait_id)
+    if wait is None or wait.callback_by is None or desk_callback.attempt(wait) != attempt \
+            or desk_callback.callable_problem(wait.call):
+        return None
+    profile = desk.profile_of(session, wait.callback_by)
+    if profile is None or desk_callback.settled(session, wait, attempt):
+        return None
+    to = dial_to(profile.endpoint, wait.callback_by)
+    return Request("call", to, dict(
+        to=to, from_=config.desk_caller_id or "+6621300", timeout=config.DESK_OFFER_SECONDS * 2, method="POST",
+        url=f"{_base(config)}/voice/desk/callback?" + urlencode({"w": wait.id, "u": wait.callback_by})),
+        wait_id=wait.id)
+
+
+def called_back(session: Session, wait_id: int, attempt: str, call_sid: str) -> None:
+    wait = session.get(DeskWait, wait_id)
+    if wait is not None:
+        desk_callback.log(session, wait, f"rung:{attempt}", {"CallSid": call_sid[:64]})
+
+
+def call_back_refused(session: Session, wait_id: int, attempt: str, code) -> None:
+    """Twilio will not ring the operator's endpoint: the caller goes back on the list for someone else."""
+    wait = session.get(DeskWait, wait_id, with_for_update=True)
+    if wait is not None and desk_callback.attempt(wait) == attempt:
+        desk_callback.log(session, wait, f"refused:{attempt}", {"ErrorCode": str(code)[:16]})
+        wait.callback_at, wait.callback_by = None, None

@@ -172,3 +172,8 @@ def desk_control(wait_id: int, what: str, number: int) -> Work:
     """Send a control asked on a desk call's page (casework.desk_controls): hold, resume, the interpreter, hand
     over, end; the `number`th of its kind on the call, so a second click is its own job and a retry is not."""
     return Work("desk_control", (wait_id, what, number), f"desk-control-{wait_id}-{what}-{number}", URGENT)
+
+
+def desk_call_back(wait_id: int, attempt: str) -> Work:
+    """Ring an operator's endpoint to call a caller back (casework.desk_callback); one job per attempt."""
+    return Work("desk_call_back", (wait_id, attempt), f"desk-callback-{wait_id}-{attempt}", URGENT)

@@ -210,6 +210,31 @@ def test_a_call_is_readable_with_the_number_masked_unless_allowed(client, twilio
     assert client.get("/api/v1/calls/CAnope", headers=token()).status_code == 404
 
 
+def test_a_call_says_who_answered_it_how_long_the_caller_waited_and_talked(client, db, twilio, token):
+    from datetime import UTC, datetime, timedelta
+
+    from models import Call, DeskWait, User
+
+    for sid in ("CA" + "5" * 32, "CA" + "6" * 32):
+        twilio.post("/voice/incoming", call_params(sid, From="+66812345678"))
+    never = client.get(f"/api/v1/calls/CA{'6' * 32}", headers=token()).json
+    assert [never[key] for key in ("answered_by", "answered_at", "wait_seconds", "talk_seconds")] == [None] * 4
+    operator = User(username="op_api", role="operator", password_hash="x", active=True, language="th")
+    db.add(operator)
+    db.flush()
+    asked = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    call = db.scalar(select(Call).where(Call.call_sid == "CA" + "5" * 32))
+    db.add(DeskWait(call_id=call.id, conference=f"desk-{call.call_sid}", language="th", state="answered",
+                    asked_at=asked, answered_by=operator.id, answered_at=asked + timedelta(seconds=42),
+                    ended_at=asked + timedelta(seconds=342)))
+    db.commit()
+    answer = client.get(f"/api/v1/calls/CA{'5' * 32}", headers=token()).json
+    assert (answer["answered_by"], answer["wait_seconds"], answer["talk_seconds"]) == ("op_api", 42, 300)
+    assert answer["answered_at"] == (asked + timedelta(seconds=42)).isoformat()
+    described = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Call"]["properties"]
+    assert {"answered_by", "answered_at", "wait_seconds", "talk_seconds"} <= set(described)
+
+
 def test_every_api_call_is_audited_and_last_use_recorded(client, db, token):
     headers = token()
     client.post("/api/v1/reports", json=REPORT, headers=headers)

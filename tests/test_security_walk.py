@@ -23,6 +23,7 @@ STRANGER = {
     "telephony.leave": ("POST", "/voice/desk/leave?w=1", {403}),
     "telephony.conference": ("POST", "/voice/desk/conference", {403}),
     "telephony.participant": ("POST", "/voice/desk/participant?o=1", {403}),
+    "telephony.callback": ("POST", "/voice/desk/callback?w=1&u=1", {403}),
     "telephony.fallback": ("POST", "/voice/fallback", {403}),
     "telephony.prompt": ("GET", "/voice/prompts/my/welcome.mp3", {404}),  # public, but only recorded prompts
     "sms.incoming": ("POST", "/sms/incoming", {403}),

@@ -138,6 +138,8 @@ def send(context: Context, request: Request) -> str:
             return client.conferences(conference).participants(call_sid).update(**request.params).call_sid
         if request.kind == "conference_update":
             return client.conferences(request.target).update(**request.params).sid
+        if request.kind == "call":
+            return client.calls.create(**request.params).sid
     except TwilioRestException:
         raise
     except (TwilioException, RequestException) as error:
@@ -148,3 +150,29 @@ def send(context: Context, request: Request) -> str:
 def _refused(error: TwilioRestException) -> bool:
     status = error.status if isinstance(error.status, int) else 500
     return 400 <= status < 500 and status not in (408, 429)
+
+
+def call_back(wait_id: int, attempt: str) -> None:
+    """Ring the operator who is calling a caller back; Twilio refusing their endpoint puts the caller back on the
+    callback list."""
+    context = runtime.current()
+    job_id = work.desk_call_back(wait_id, attempt).job_id
+    with context.sessions.begin() as session:
+        request = desk_dial.call_back(session, context.config, wait_id, attempt)
+        if request is None:
+            work.mark_done(session, job_id)
+            return
+    try:
+        sid = send(context, request)
+    except TwilioRestException as error:
+        if not _refused(error):
+            raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+        log.warning("desk callback %s: Twilio refused the operator's endpoint (code %s)", wait_id, error.code)
+        with context.sessions.begin() as session:
+            desk_dial.call_back_refused(session, wait_id, attempt, error.code)
+            work.mark_done(session, job_id)
+        return
+    with context.sessions.begin() as session:
+        desk_dial.called_back(session, wait_id, attempt, sid)
+        work.mark_done(session, job_id)
+    log.info("desk callback %s: operator rung (%s)", wait_id, sid)

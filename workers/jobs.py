@@ -109,6 +109,10 @@ def desk_control(wait_id: int, what: str, number: int) -> None:
     desk_controls.send_control(wait_id, what, number)
 
 
+def desk_call_back(wait_id: int, attempt: str) -> None:
+    desk_twilio.call_back(wait_id, attempt)
+
+
 def _day(text: str | None):
     return date.fromisoformat(text) if text else None
 
@@ -118,7 +122,7 @@ JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_esca
         "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports,
         "line_event": line_event, "send_line_message": send_line_message, "desk_route": desk_route,
         "desk_ring": desk_ring, "desk_hang_up": desk_hang_up, "desk_add_interpreter": desk_add_interpreter,
-        "desk_offer_message": desk_offer_message, "desk_control": desk_control}
+        "desk_offer_message": desk_offer_message, "desk_control": desk_control, "desk_call_back": desk_call_back}
 
 
 def step_in(context: Context, step_function, *args) -> None:

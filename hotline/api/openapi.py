@@ -35,6 +35,13 @@ CASE = {
         "escalations": {"type": "array", "items": {"type": "object"}},
     },
 }
+NULLABLE_SECONDS = {"type": ["integer", "null"], "minimum": 0}
+DESK = {  # casework.desk_record: null when the caller never asked for a person
+    "answered_by": {**NULLABLE_STR, "description": "the username of the operator who answered"},
+    "answered_at": {**NULLABLE_STR, "description": "when an operator answered (ISO 8601, UTC)"},
+    "wait_seconds": {**NULLABLE_SECONDS, "description": "from asking for a person to being answered or leaving the line"},
+    "talk_seconds": {**NULLABLE_SECONDS, "description": "from being answered to the end of the call"},
+}
 ERRORS = {"400": _error("bad request (invalid JSON or parameter)"), "401": _error("no valid token"),
           "429": _error("rate limited")}
 
@@ -84,7 +91,7 @@ def document() -> dict:
                     "next": {"type": ["object", "null"]}}},
                 "Call": {"type": "object", "required": ["call_sid", "status", "caller", "has_recording"], "properties": {
                     "call_sid": {"type": "string"}, "status": {"type": "string"}, "caller": {"type": "string"},
-                    "has_recording": {"type": "boolean"}, "case_reference": NULLABLE_STR}},
+                    "has_recording": {"type": "boolean"}, "case_reference": NULLABLE_STR, **DESK}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message"], "properties": {
                         "code": {"type": "string"}, "message": {"type": "string"},

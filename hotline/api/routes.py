@@ -5,6 +5,7 @@ from flask import g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from casework.desk_record import record_of_call
 from casework.intake import IdempotencyKeyReused, app_report_arrived
 from hotline.db import enqueue_after_commit, transaction
 from models import Call, Case, utcnow
@@ -100,6 +101,7 @@ def show_call(call_sid: str):
         if call is None or not tokens.sees_province(token, call.province_code):
             raise ApiError(404, "not_found", f"no call {call_sid[:64]!r} that this token may see")
         case = session.scalar(select(Case.reference).where(Case.call_id == call.id))
+        desk = record_of_call(session, call.id)
         return jsonify({
             "call_sid": call.call_sid, "status": call.status, "language": call.language,
             "caller": call.from_e164 if token.can_see_numbers else mask(call.from_e164),
@@ -108,6 +110,9 @@ def show_call(call_sid: str):
             "ivr_path": call.ivr_path, "has_recording": call.recording_sid is not None,
             "started_at": _iso(call.started_at), "ended_at": _iso(call.ended_at),
             "duration_seconds": call.duration_seconds, "case_reference": case,
+            "answered_by": desk.answered_by if desk else None,
+            "answered_at": _iso(desk.answered_at) if desk else None,
+            "wait_seconds": desk.wait_seconds if desk else None, "talk_seconds": desk.talk_seconds if desk else None,
         })
 
 

@@ -43,6 +43,7 @@ from . import (  # noqa: E402,F401
     call_actions,
     call_controls,
     call_page,
+    callbacks,
     calls,
     case_place,
     case_print,

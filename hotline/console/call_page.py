@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casework import case_facts
+from casework.desk_record import record_of_call
 from casework.linking import linked_case
 from models import Annotation, Call, Case
 
@@ -58,6 +59,8 @@ def event_detail(event) -> str:
         return f"{NODE.get(node, node)}: {params.get('Digits') or '–'}"
     if event.kind == "recording":
         return f"{params.get('RecordingStatus', '')} {params.get('RecordingDuration', '')}".strip()
+    if event.kind == "desk" and event.key.startswith("desk:callback:"):
+        return callback_step(event.key.split(":")[3] if event.key.count(":") >= 3 else "", params)
     if event.kind == "fallback":
         return _("Twilio error %(code)s", code=params.get("ErrorCode", "?"))
     if event.kind == "desk":
@@ -71,6 +74,20 @@ def desk_detail(key: str) -> str:
     what = parts[1] if len(parts) > 1 else ""
     tail = {"offer": parts[3:4], "conference": parts[2:3], "leave": parts[3:4], "control": parts[2:3] + parts[4:5]}
     return " ".join([f"{DESK_EVENT.get(what, what)}:", *tail.get(what, parts[2:3])]).rstrip(":")
+
+
+def callback_step(step: str, params: dict) -> str:
+    """A step of a callback (casework.desk_callback) in a few words."""
+    if step == "requested":
+        return _("call back asked by %(user)s", user=params.get("by", "?"))
+    if step == "rung":
+        return _("call back: the operator's phone rings")
+    if step == "refused":
+        return _("call back: Twilio refused the operator's phone")
+    if step == "answered":
+        return _("call back: the operator answered, the caller is dialled")
+    detail = _("call back: %(status)s", status=say("call_status", step))
+    return detail + (" " + _("%(n)s s", n=params["CallDuration"]) if params.get("CallDuration") else "")
 
 
 def earlier_calls(call: Call) -> list[tuple[Call, str | None]]:
@@ -91,7 +108,7 @@ def render_call(call: Call, status: int = 200, revealed: str | None = None, **fo
         events=[(event, event_detail(event)) for event in call.events], earlier=earlier_calls(call), notes=notes(call), staff=user.role in STAFF,
         revealed=revealed, reveal_form=forms.get("reveal_form") or RevealForm(),
         note_form=forms.get("note_form") or NoteForm(), details_form=details, note_error_for=forms.get("note_error_for"),
-        recording_unavailable=why_not_here(),
+        recording_unavailable=why_not_here(), desk_record=record_of_call(db(), call.id),
     )
     context.update(story.call_context(call, user))
     return make_response(render_template("console/call.html", **context), status)

@@ -25,6 +25,7 @@ from models.vocabulary import (
     SOURCES,
     TOPICS,
     URGENCIES,
+    WAIT_STATES,
 )
 
 from .i18n import province_label
@@ -81,11 +82,13 @@ AUDIT = {
     "add_interpreter": _l("added an interpreter"), "edit_interpreter": _l("changed an interpreter"),
     "interpreter_duty": _l("changed an interpreter's duty"), "deactivate_interpreter": _l("deactivated an interpreter"),
 }
+AUDIT["call_back"] = _l("called a caller back")
 TABLES = {"kind": KIND, "call_status": CALL_STATUS, "case_status": CASE_STATUS, "outcome": OUTCOME,
           "language": LANGUAGE, "urgency": URGENCY, "source": SOURCE, "role": ROLE, "topic": TOPIC, "event": EVENT,
           "audit": AUDIT, "sms_status": SMS_STATUS, "actor": ACTOR, "queue": QUEUE, "indicator": INDICATOR,
           "agency": AGENCY, "referral_status": REFERRAL_STATUS, "field_report": FIELD_REPORT,
           "desk_state": DESK_STATE, "endpoint": ENDPOINT}
+TABLES["wait_state"] = {code: _l(words) for code, words in WAIT_STATES.items()}  # a caller in line for a person
 
 
 def say(table: str, code: str | None) -> str:

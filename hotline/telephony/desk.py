@@ -8,7 +8,7 @@ from flask import current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from casework import call_log, desk_calls
+from casework import call_log, desk_callback, desk_calls
 from hotline.db import enqueue_after_commit, transaction
 
 from . import bp
@@ -68,3 +68,15 @@ def participant():
     config, offer_id = current_app.config["HOTLINE"], _number("o")
     return write_and_answer("participant",
                             lambda session, form: desk_calls.participant_event(session, config, offer_id, form))
+
+
+@bp.post("/desk/callback")
+@twilio_webhook
+def callback():
+    """An operator answered a callback's ring (the TwiML that dials the caller), or, with `leg`, the caller's
+    leg's status."""
+    config, wait_id, user_id = current_app.config["HOTLINE"], _number("w"), _number("u")
+    if request.args.get("leg") is not None:
+        return write_and_answer("callback leg", lambda session, form: desk_callback.leg_event(session, wait_id, form))
+    return write_and_answer("callback", lambda session, form: desk_callback.answer(
+        session, config, wait_id, user_id, form, voice()), lambda: desk_callback.unavailable(voice()))

@@ -47,7 +47,8 @@ def pages_of(browser: Browser, case: Case, central: Case) -> list[str]:
     assert menu, "no menu found"
     return [*menu, f"/console/calls/{case.call_id}", f"/console/cases/{case.id}",
             f"/console/cases/{central.id}", "/console/centres/50",
-            "/console/centres/central", "/console/sms", "/console/simulator", "/console/reports", "/console/audit"]
+            "/console/centres/central", "/console/sms", "/console/simulator", "/console/reports", "/console/audit",
+            "/console/callbacks"]
 
 
 @pytest.mark.parametrize("role", ["operator", "supervisor", "admin", "field_officer"])

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 PARTICIPANTS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>[^/]+)/Participants\.json")
+CALLS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json")
 CALL = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json")
 PARTICIPANT = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>CF\w+)"
                          r"/Participants/(?P<sid>CA\w+)\.json")
@@ -20,7 +21,7 @@ CONFERENCE = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?
 
 @dataclass
 class Request:
-    kind: str  # participant | call_update | participant_update | conference_update
+    kind: str  # participant | call_update | participant_update | conference_update | call (a new call: Calls.json)
     target: str  # the conference's name, the CallSid, CF…/CallSid (a participant), or the CF… sid
     form: dict
     call_sid: str  # the leg a participant request made, or the call updated
@@ -58,6 +59,12 @@ class FakeDeskTwilio:
                         return self._answer(201, {"call_sid": sid, "conference_sid": "CF" + secrets.token_hex(16),
                                                   "account_sid": found["account"], "label": form.get("Label"),
                                                   "status": "queued"})
+                    found = CALLS.fullmatch(self.path)
+                    if found:
+                        sid = "CA" + secrets.token_hex(16)
+                        fake.requests.append(Request("call", form.get("To", ""), form, sid))
+                        return self._answer(201, {"sid": sid, "account_sid": found["account"], "to": form.get("To"),
+                                                  "from": form.get("From"), "status": "queued"})
                     found = CALL.fullmatch(self.path)
                     if found:
                         fake.requests.append(Request("call_update", found["sid"], form, found["sid"]))
@@ -82,6 +89,9 @@ class FakeDeskTwilio:
 
     def participants(self, to: str | None = None) -> list[Request]:
         return [r for r in self.requests if r.kind == "participant" and to in (None, r.form.get("To"))]
+
+    def calls(self) -> list[Request]:
+        return [r for r in self.requests if r.kind == "call"]
 
     def updates(self) -> list[Request]:
         return [r for r in self.requests if r.kind == "call_update"]
