@@ -128,7 +128,8 @@ class DialingTwilio:
             self.legs.append(leg)
             ring, talk = self.rng.uniform(*self.ring), self.rng.uniform(*self.talk)
             self.in_flight += 1
-        threading.Thread(target=self._play, args=(leg, ring, talk), daemon=True).start()
+        if self.webs is not None:  # no service to tell: the dial is only recorded
+            threading.Thread(target=self._play, args=(leg, ring, talk), daemon=True).start()
         try:
             time.sleep(self.hold)
         finally:
