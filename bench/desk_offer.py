@@ -277,6 +277,42 @@ class Bench:
         self.hang_up(answer["CallSid"])  # the operator is available again (their ring was stopped)
         return run
 
+    def warm(self) -> dict:
+        """`available` with the route pass run here, in a warm process (its database connections and twilio client
+        reused), not by the worker's freshly forked horse: what the horse's start costs, by difference."""
+        from casework import desk, desk_line
+        from models import User
+        from workers import desk_twilio
+
+        self.operator("away")
+        answer = self.caller_at_main_menu()
+        self.post("/voice/ivr/main?s=2&try=1", answer)
+        self.idle()
+        seen, marks = len(self.fake.arrivals), {}
+        send = desk_twilio.send
+
+        def timed_send(context, request):
+            marks["send"] = time.time()
+            return send(context, request)
+
+        desk_twilio.send = timed_send
+        try:
+            t0 = time.time()
+            with self.context.sessions.begin() as session:
+                user = session.query(User).filter_by(username="op_bench").one()
+                desk.set_state(session, user, "available", f"user:{user.id}")
+                [job_id] = desk_line.came_free(session, user)
+            enqueued = time.time()
+            desk_twilio.route_in(self.context, job_id.removeprefix("desk-route-"))
+        finally:
+            desk_twilio.send = send
+        t1 = self.fake.next_after(seen)
+        run = {"total": (t1 - t0) * 1000, "stages": ((enqueued - t0) * 1000, 0.0, (t1 - enqueued) * 1000),
+               "send": (t1 - marks["send"]) * 1000}
+        self.idle()
+        self.hang_up(answer["CallSid"])
+        return run
+
     def floor(self) -> dict:
         from casework.work import URGENT
         from workers.dispatch import enqueue_once
@@ -298,14 +334,15 @@ def percentile(values: list[float], q: float) -> float:
 
 def table(results: dict[str, list[dict]]) -> str:
     lines = ["| path | n | p50 ms | p95 ms | max ms | until enqueued p50 | queued → started p50 | started → Twilio p50 "
-             "| webhook answer p50 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| webhook answer p50 | the POST alone p50 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for path, runs in results.items():
         totals = [r["total"] for r in runs]
         stage = [statistics.median(r["stages"][i] for r in runs) for i in range(3)]
         hook = statistics.median(r["webhook"] for r in runs) if "webhook" in runs[0] else None
+        send = statistics.median(r["send"] for r in runs) if "send" in runs[0] else None
         lines.append(f"| {path} | {len(runs)} | {percentile(totals, 50):.1f} | {percentile(totals, 95):.1f} | "
                      f"{max(totals):.1f} | {stage[0]:.1f} | {stage[1]:.1f} | {stage[2]:.1f} | "
-                     f"{'' if hook is None else f'{hook:.1f}'} |")
+                     f"{'' if hook is None else f'{hook:.1f}'} | {'' if send is None else f'{send:.1f}'} |")
     return "\n".join(lines)
 
 
@@ -345,7 +382,11 @@ def main() -> int:
 
         wait_for(lambda: Worker.all(connection=redis), 60, "the worker did not register")
         bench = Bench(web, redis, fake, sessions)
-        results: dict[str, list[dict]] = {"floor": [], "available": [], "ask": []}
+        from casework.config import Config
+        from workers import runtime
+
+        bench.context = runtime.start(Config.from_env(env))
+        results: dict[str, list[dict]] = {"floor": [], "available": [], "ask": [], "warm": []}
         for n in range(args.warmup + args.runs):  # the paths take turns, so a disturbance hits all of them
             for path, runs in results.items():
                 run = getattr(bench, path)()
