@@ -35,7 +35,7 @@ def new_call_sid() -> str:
 
 
 def fresh(preset: str) -> dict:
-    return {"sid": new_call_sid(), "preset": preset, "from": PRESETS[preset][1], "heard": [], "twiml": "",
+    return {"sid": new_call_sid(), "preset": preset, "from": PRESETS[preset][1], "heard": [], "hold": [], "twiml": "",
             "wait": {"kind": "ended"}, "typed": "", "requests": 0, "http": []}
 
 
@@ -54,7 +54,11 @@ def read(body: str) -> tuple[list[str], dict, str | None]:
             wait = {"kind": "record", "action": verb.get("action"), "finish": verb.get("finishOnKey", "#")}
         elif verb.tag in ("Dial", "Enqueue"):
             target = (verb.text or " ".join(inner.text or "" for inner in verb)).strip()
-            return heard, {"kind": "operator", "action": verb.get("action"), "verb": verb.tag, "target": target}, None
+            wait = {"kind": "operator", "action": verb.get("action"), "verb": verb.tag, "target": target}
+            room = verb.find("Conference")
+            if room is not None and room.get("waitUrl"):  # the desk's waiting room: its hold message
+                wait["hold"] = room.get("waitUrl")
+            return heard, wait, None
         elif verb.tag == "Redirect":
             if wait is None:
                 return heard, {"kind": "ended"}, verb.text
@@ -134,6 +138,17 @@ class Line:
             extra = {"DialCallStatus": result}
         self._request(wait["action"], {**self.common(), **extra})
 
+    def operator_leg(self, callbacks: list[tuple[str, dict]], hung_up: bool = False) -> None:
+        """The desk's operator side (casework.training.operator_leg): their leg's participant callbacks, in order.
+        An operator who hangs up ends the conference, and with it the caller's <Dial>."""
+        if self.state["wait"]["kind"] != "operator":
+            return
+        for url, form in callbacks:
+            if self._send(url, form) is None:
+                return
+        if hung_up:
+            self.operator("completed")
+
     def hang_up(self) -> None:
         if self.state["wait"]["kind"] == "ended" and self.state.get("hung_up"):
             return
@@ -163,6 +178,22 @@ class Line:
             url, form = redirect, self.common()
         if self.state["wait"]["kind"] == "ended":
             self.hang_up()  # the document hung up or ran out: Twilio ends the call and reports it
+        elif self.state["wait"].get("hold"):
+            self._hold(self.state["wait"]["hold"])
+
+    def _hold(self, url: str) -> None:
+        """What the waiting room plays: its first turn (a short pause) and the one after, which says the caller's
+        place; not further, as its <Redirect> loops as long as the caller waits."""
+        heard: list[str] = []
+        for _ in range(2):
+            body = self._send(url, self.common())
+            if body is None:
+                break
+            words, _wait, url = read(body)
+            heard += words
+            if url is None:
+                break
+        self.state["hold"] = heard
 
     def _send(self, url: str, form: dict) -> str | None:
         status, body = self.post(url, form)
