@@ -173,8 +173,31 @@ def test_flask_calls_simulate_answers_as_the_operator(rehearsal):
 def test_flask_calls_simulate_no_answer_leaves_the_operator_away(rehearsal):
     app, _trainer, redis = rehearsal
     op1 = operator(app, "op1")
-    result = app.test_cli_runner().invoke(args=["calls", "simulate", "--press", "1,2", "--no-answer"])
+    result = app.test_cli_runner().invoke(args=["calls", "simulate", "--press", "1,2", "--no-answer",
+                                                  "--desk-wait", "1"])
     assert result.exit_code == 0, result.output
     assert "[offered to op1: no answer]" in result.output
     assert profile(app, op1).state == "away" and look(app, DeskOffer)[0].state == "missed"
     assert look(app, DeskWait)[0].state == "abandoned"  # nobody else free; the caller hung up
+
+
+def test_with_twilio_credentials_neither_the_simulator_nor_the_cli_puts_a_training_call_in_line(ladder_env):
+    app, _, redis = ladder_env
+    from workers import runtime
+
+    cfg = Config(**{**app.config["HOTLINE"].__dict__, "OPERATOR_DIAL_TARGET": "desk",
+                    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_FROM_NUMBER": "+6621300000"})
+    assert not cfg.sms_dry_run
+    runtime.start(cfg)
+    live = create_app(cfg)
+    operator(live, "op1")
+    with live.extensions["sessions"].begin() as session:
+        add_user(session, "trainer", "supervisor")
+    trainer = Trainer(Browser(live.test_client()))
+    assert trainer.browser.login("trainer").status_code == 302
+    page = asks_for_a_person(trainer, redis)
+    assert 'id="sim-desk"' not in page and "Operator answers" in page  # the plain operator-line buttons
+    result = live.test_cli_runner().invoke(args=["calls", "simulate", "--press", "1,2", "--operator", "op1",
+                                                 "--desk-wait", "0.5"])
+    assert "[not in the desk's line: simulated calls enter it only in a dry run]" in result.output
+    assert look(live, DeskWait) == [] and look(live, DeskOffer) == []
