@@ -201,3 +201,24 @@ def test_with_twilio_credentials_neither_the_simulator_nor_the_cli_puts_a_traini
                                                  "--desk-wait", "0.5"])
     assert "[not in the desk's line: simulated calls enter it only in a dry run]" in result.output
     assert look(live, DeskWait) == [] and look(live, DeskOffer) == []
+
+
+def test_a_spooled_ask_of_a_simulated_call_enters_the_line_only_in_a_rehearsal(rehearsal):
+    from helpers.support import call_params
+
+    from casework import spool
+    from hotline.simulator import simulated_call_sid
+    from models import utcnow
+
+    app, _trainer, _redis = rehearsal
+    config, sid = app.config["HOTLINE"], simulated_call_sid()
+    record = {"kind": "ivr", "form": call_params(sid, Digits="2"), "args": {"node": "main", "s": "2", "try": "1"},
+              "received_at": utcnow().isoformat()}
+    assert spool.write(app.extensions["sessions"], record, config)  # the route job's id
+    assert [wait.conference for wait in look(app, DeskWait)] == [f"desk-{sid}"]
+
+    live = Config(**{**config.__dict__, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32})
+    other = simulated_call_sid()
+    record = {**record, "form": call_params(other, Digits="2")}
+    assert spool.write(app.extensions["sessions"], record, live) == []
+    assert len(look(app, DeskWait)) == 1
