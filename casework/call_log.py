@@ -92,7 +92,7 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     target = engine.resolve(move.to, call)
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
-        if engine.desk(voice) and not call.simulated:  # a trainee's call never rings a real operator
+        if engine.desk(voice) and training.desk_takes(call, voice.desk_training):
             job_ids += desk_line.ask(session, call, urgent=target == "urgent" or call.urgency == "urgent")
     if new and call.topic == "trafficking":
         job_ids += _report(session, call, move.sets, move.open_case or target == "goodbye" or call.status in FINAL_STATUSES)

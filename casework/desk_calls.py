@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from models import Call, CallEvent, DeskOffer, DeskWait, utcnow
 from models.upsert import insert_ignore
 
-from . import desk_line, work
+from . import desk_line, training, work
 from .call_log import Outcome
 from .ivr import engine
 from .ivr.engine import CONFERENCE_PREFIX, Voice
@@ -31,7 +31,7 @@ def hold(session: Session, config, conference: str, turn: int, voice: Voice) -> 
     wait = session.scalar(select(DeskWait).where(DeskWait.conference == conference[:80]).with_for_update())
     call = wait.call if wait is not None else _call_of_conference(session, conference)
     job_ids: list[str] = []
-    if wait is None and call is not None and not call.simulated:  # the ask was never written: in line now
+    if wait is None and call is not None and training.desk_takes(call, voice.desk_training):  # the ask was lost
         job_ids += desk_line.ask(session, call, urgent=call.urgency == "urgent")
         wait = desk_line.wait_of(session, call)
     response = VoiceResponse()

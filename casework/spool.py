@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import call_log, replies
+from . import call_log, replies, training
 from .ivr.engine import Voice
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ def write(session_factory, record: dict, config) -> list[str]:
     kind, form, args = record["kind"], record["form"], record.get("args", {})
     received_at = datetime.fromisoformat(record["received_at"]).astimezone(UTC)
     # Nobody hears this TwiML; the operator line is the site's, so a replayed ask for a person reaches the desk.
-    voice = Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=config.OPERATOR_DIAL_TARGET)
+    voice = Voice(th="", en="", prompts_dir=Path("."), base_url="", operator_target=config.OPERATOR_DIAL_TARGET,
+                  desk_training=training.desk_rehearsal(config))
     with session_factory.begin() as session:
         try:
             if kind == "ivr":

@@ -1,6 +1,7 @@
 """Training cases: what the console's IVR simulator opens. They look like no real case (their own reference
 series), never page a field team (casework/ladder.py), close themselves when their call ends, and a simulator call
-whose browser tab was closed (no hang-up ever comes) is ended by the relay once idle."""
+whose browser tab was closed (no hang-up ever comes) is ended by the relay once idle. When nothing can ring a real
+phone, a simulated call also walks the operator desk, and the simulator plays the operator's side."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Call, CallEvent, Case, utcnow
+from models import Call, CallEvent, Case, DeskOffer, DeskWait, User, utcnow
 from models.calls import FINAL_STATUSES, SIMULATED_PREFIX
+
+from .desk_line import place_in_line
 
 OUTCOME = "no_action_needed"  # a rehearsal: nobody to help
 ABANDONED_STATUS = "canceled"
@@ -44,3 +47,48 @@ def end_abandoned_calls(session: Session, idle_seconds: int, now: datetime | Non
         ended += 1
     session.commit()
     return ended
+
+
+def desk_rehearsal(config) -> bool:
+    """Simulated calls may enter the desk's line only while every desk REST request is a dry run (no Twilio
+    credentials): then an offer rings nobody, and the simulator answers it as the operator would."""
+    return config.sms_dry_run
+
+
+def desk_takes(call: Call, rehearsal: bool) -> bool:
+    """Whether a caller who asks for a person enters the desk's line: every real call; a trainee's simulated call
+    only in a rehearsal (`desk_rehearsal`), so that a training call never rings a real operator."""
+    return not call.simulated or rehearsal
+
+
+def desk_seat(session: Session, call_sid: str) -> dict | None:
+    """A simulated call's place at the desk, as the simulator shows it: the wait's state and place in line, and the
+    offer now ringing (its id and operator), if any. None when the call never entered the line."""
+    wait = session.scalar(select(DeskWait).join(Call, Call.id == DeskWait.call_id).where(Call.call_sid == call_sid))
+    if wait is None:
+        return None
+    offers = session.execute(select(DeskOffer, User.username).join(User, User.id == DeskOffer.user_id)
+                             .where(DeskOffer.wait_id == wait.id).order_by(DeskOffer.id)).all()
+    ringing = [(offer, name) for offer, name in offers if offer.state == "ringing"]
+    talking = [(offer, name) for offer, name in offers if offer.state == "answered"]
+    return {"state": wait.state, "place": place_in_line(session, wait) if wait.state == "waiting" else None,
+            "offer": ringing[-1][0].id if ringing else None, "operator": ringing[-1][1] if ringing else None,
+            "talking": talking[-1][0].id if talking else None, "answered_by": talking[-1][1] if talking else None,
+            "missed_by": [name for offer, name in offers if offer.state in ("missed", "declined", "failed")]}
+
+
+OPERATOR_LEG = {"answer": ("ringing", "in-progress"), "no-answer": ("ringing", "no-answer"),
+                "hang-up": ("completed",)}
+
+
+def operator_leg(session: Session, offer_id: int, action: str) -> list[tuple[str, dict]]:
+    """The participant callbacks Twilio would send for the operator's leg of a (dry-run) offer: answered, not
+    answered, or hung up (`OPERATOR_LEG`); each a (path, form) for the caller to sign and post."""
+    offer = session.get(DeskOffer, offer_id)
+    if offer is None or action not in OPERATOR_LEG:
+        return []
+    leg = offer.call_sid or f"DR{offer.id:032d}"  # a dry run's made-up SID, or one before the ring was recorded
+    first = {"ringing": 1, "in-progress": 2, "no-answer": 2, "completed": 3}
+    return [(f"/voice/desk/participant?o={offer.id}",
+             {"CallSid": leg, "AccountSid": "AC" + "0" * 32, "CallStatus": status, "Direction": "outbound-api",
+              "To": offer.endpoint, "SequenceNumber": str(first[status])}) for status in OPERATOR_LEG[action]]

@@ -1,11 +1,13 @@
 """A phone without a phone: plays a caller against the webhooks, signing each request as Twilio does.
 
 It follows the TwiML (`<Gather action>`, `<Record action>`, `<Redirect>`, `<Dial action>`),
-presses the keys it is given and writes down what the caller hears.
+presses the keys it is given and writes down what the caller hears. At the operator desk's waiting room it can
+play the operator's side too (`Desk`, a rehearsal without Twilio credentials).
 """
 from __future__ import annotations
 
 import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +19,16 @@ from twilio.request_validator import RequestValidator
 
 Post = Callable[[str, dict, dict], tuple[int, str]]  # (absolute url, form, headers) -> (status, body)
 MAX_REQUESTS = 80
+DIAL_RESULTS = ("completed", "busy", "no-answer")
+
+
+def simulated_call_sid() -> str:
+    """A trainee's call (models.calls.is_simulated_call_sid): a training case, never texted, never a real ring."""
+    from models.calls import SIMULATED_CALL_SID, SIMULATED_PREFIX
+
+    sid = SIMULATED_PREFIX + secrets.token_hex(12)
+    assert SIMULATED_CALL_SID.fullmatch(sid)  # nosec B101: a recognisable SID is what keeps it off the SMS ladder
+    return sid
 
 
 @dataclass
@@ -39,6 +51,40 @@ class Caller:
     message_seconds: int = 0
     operator: str = "completed"  # DialCallStatus the operator leg ends with: completed, busy, no-answer
     number: str = "+66812345678"
+    desk: Desk | None = None  # at the operator desk's waiting room: who plays the operator's side
+
+
+class Desk:
+    """The operator's side at the desk, in a rehearsal (casework.training.desk_rehearsal): each offer of the call
+    is answered as `answer_as`, or not answered (None), with the participant callbacks Twilio would send.
+
+    `route` makes a routing pass when no offer has come (in-process there may be no worker to run the job)."""
+
+    OFFERS = 5  # operators tried before the caller gives up
+
+    def __init__(self, sessions, answer_as: str | None, route: Callable[[], None] | None = None,
+                 patience: float = 10.0):
+        self.sessions, self.answer_as, self.route, self.patience = sessions, answer_as, route, patience
+
+    def seat(self, call_sid: str) -> dict | None:
+        """The call's ringing offer, waiting up to `patience` seconds for one."""
+        from casework import training
+
+        deadline = time.monotonic() + self.patience
+        while True:
+            with self.sessions() as session:
+                seat = training.desk_seat(session, call_sid)
+            if (seat and seat["offer"]) or time.monotonic() > deadline:
+                return seat
+            if self.route is not None:
+                self.route()
+            time.sleep(0.2)
+
+    def leg(self, offer_id: int, action: str) -> list[tuple[str, dict]]:
+        from casework import training
+
+        with self.sessions() as session:
+            return training.operator_leg(session, offer_id, action)
 
 
 class Phone:
@@ -99,6 +145,8 @@ class Phone:
                 transcript.heard.append("[says nothing]")
             elif verb.tag == "Redirect":
                 return verb.text, {}
+            elif verb.tag == "Dial" and verb.find("Conference") is not None and caller.desk is not None:
+                return self._at_the_desk(verb, transcript, caller.desk)
             elif verb.tag in ("Dial", "Enqueue"):
                 target = verb.text or " ".join(inner.text or "" for inner in verb)
                 transcript.heard.append(f"[connected to the operator line {target.strip()}: {caller.operator}]")
@@ -113,6 +161,34 @@ class Phone:
                 return None
         transcript.ended = "end of document"
         return None
+
+
+    def _at_the_desk(self, dial, transcript: Transcript, desk: Desk):
+        """The waiting room: each offer answered as desk.answer_as (who then hangs up, ending the conference and
+        the caller's <Dial>) or not answered; the caller hangs up when no one answers."""
+        transcript.heard.append(f"[waits at the operator desk: {dial.find('Conference').text}]")
+        for _ in range(desk.OFFERS):
+            seat = desk.seat(transcript.call_sid)
+            if seat is None or seat["offer"] is None:
+                transcript.heard.append("[no operator offered]" if seat else
+                                        "[not in the desk's line: simulated calls enter it only in a dry run]")
+                break
+            offer, name = seat["offer"], seat["operator"]
+            if name != desk.answer_as:
+                transcript.heard.append(f"[offered to {name}: no answer]")
+                self._leg(transcript, desk.leg(offer, "no-answer"))
+                continue
+            transcript.heard.append(f"[offered to {name}: answers]")
+            self._leg(transcript, desk.leg(offer, "answer"))
+            transcript.heard.append(f"[{name} hangs up]")
+            self._leg(transcript, desk.leg(offer, "hang-up"))
+            return (dial.get("action"), {"DialCallStatus": "completed"}) if dial.get("action") else None
+        transcript.ended = "desk"
+        return None
+
+    def _leg(self, transcript: Transcript, callbacks: list[tuple[str, dict]]) -> None:
+        for url, form in callbacks:
+            self._send(transcript, url, form)
 
 
 def _words(verb) -> str:

@@ -31,6 +31,7 @@ class Voice:
     base_url: str  # where Twilio fetches our recorded prompts
     operator_target: str | None
     operator_timeout: int = 30
+    desk_training: bool = False  # casework.training.desk_rehearsal: simulated calls enter the desk's line too
 
 
 @dataclass

@@ -13,7 +13,7 @@ from xml.etree import ElementTree  # nosec B405: parses TwiML that this app itse
 
 from flask_babel import lazy_gettext as _l
 
-from models.calls import SIMULATED_CALL_SID, SIMULATED_PREFIX
+from hotline.simulator import simulated_call_sid
 
 Post = Callable[[str, dict], tuple[int, str]]  # (path, form) -> (status, TwiML), signed by the caller of Line
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -29,13 +29,11 @@ PRESETS = {
 
 
 def new_call_sid() -> str:
-    sid = SIMULATED_PREFIX + secrets.token_hex(12)
-    assert SIMULATED_CALL_SID.fullmatch(sid)  # nosec B101: a recognisable SID is what keeps it off the SMS ladder
-    return sid
+    return simulated_call_sid()
 
 
 def fresh(preset: str) -> dict:
-    return {"sid": new_call_sid(), "preset": preset, "from": PRESETS[preset][1], "heard": [], "twiml": "",
+    return {"sid": new_call_sid(), "preset": preset, "from": PRESETS[preset][1], "heard": [], "hold": [], "twiml": "",
             "wait": {"kind": "ended"}, "typed": "", "requests": 0, "http": []}
 
 
@@ -54,7 +52,11 @@ def read(body: str) -> tuple[list[str], dict, str | None]:
             wait = {"kind": "record", "action": verb.get("action"), "finish": verb.get("finishOnKey", "#")}
         elif verb.tag in ("Dial", "Enqueue"):
             target = (verb.text or " ".join(inner.text or "" for inner in verb)).strip()
-            return heard, {"kind": "operator", "action": verb.get("action"), "verb": verb.tag, "target": target}, None
+            wait = {"kind": "operator", "action": verb.get("action"), "verb": verb.tag, "target": target}
+            room = verb.find("Conference")
+            if room is not None and room.get("waitUrl"):  # the desk's waiting room: its hold message
+                wait["hold"] = room.get("waitUrl")
+            return heard, wait, None
         elif verb.tag == "Redirect":
             if wait is None:
                 return heard, {"kind": "ended"}, verb.text
@@ -134,6 +136,17 @@ class Line:
             extra = {"DialCallStatus": result}
         self._request(wait["action"], {**self.common(), **extra})
 
+    def operator_leg(self, callbacks: list[tuple[str, dict]], hung_up: bool = False) -> None:
+        """The desk's operator side (casework.training.operator_leg): their leg's participant callbacks, in order.
+        An operator who hangs up ends the conference, and with it the caller's <Dial>."""
+        if self.state["wait"]["kind"] != "operator":
+            return
+        for url, form in callbacks:
+            if self._send(url, form) is None:
+                return
+        if hung_up:
+            self.operator("completed")
+
     def hang_up(self) -> None:
         if self.state["wait"]["kind"] == "ended" and self.state.get("hung_up"):
             return
@@ -163,6 +176,22 @@ class Line:
             url, form = redirect, self.common()
         if self.state["wait"]["kind"] == "ended":
             self.hang_up()  # the document hung up or ran out: Twilio ends the call and reports it
+        elif self.state["wait"].get("hold"):
+            self._hold(self.state["wait"]["hold"])
+
+    def _hold(self, url: str) -> None:
+        """What the waiting room plays: its first turn (a short pause) and the one after, which says the caller's
+        place; not further, as its <Redirect> loops as long as the caller waits."""
+        heard: list[str] = []
+        for _ in range(2):
+            body = self._send(url, self.common())
+            if body is None:
+                break
+            words, _wait, url = read(body)
+            heard += words
+            if url is None:
+                break
+        self.state["hold"] = heard
 
     def _send(self, url: str, form: dict) -> str | None:
         status, body = self.post(url, form)

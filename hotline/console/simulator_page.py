@@ -1,7 +1,9 @@
 """The IVR simulator: trainers walk the real voice menu from a dial pad, without a phone.
 
 Every key press is a signed webhook to this app's own /voice routes, sent in-process
-(no network), signed here with the app's auth token, which never reaches the browser.
+(no network), signed here with the app's auth token, which never reaches the browser. In a
+rehearsal (casework.training.desk_rehearsal) a caller who asks for a person waits at the desk, and the trainer
+plays the operator's side: the offer's participant callbacks, signed the same way.
 The line's state lives server-side (Redis, or this process when there is none), under a
 random key kept in the Flask session. A simulated call has a `CAsimulator…` CallSid:
 its case is a training case and never pages a field team (models/calls.py, workers/escalation.py).
@@ -20,6 +22,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from casework import training
 from models import Call, Case
 
 from . import bp
@@ -137,6 +140,33 @@ def simulator_press():
     return redirect(url_for("console.simulator", _anchor="line"), 303)
 
 
+@bp.post("/simulator/operator")
+@requires(*SIMULATOR_ROLES)
+def simulator_operator():
+    """The desk's operator side in a rehearsal: the simulated call's own offer is answered, not answered, or hung
+    up, by the participant callbacks Twilio would send; only an offer of this session's call."""
+    action, offer = request.form.get("do", ""), request.form.get("offer", "")
+    if action not in training.OPERATOR_LEG or not offer.isdigit():
+        return render_simulator(_("That is not something the operator can do."), 400)
+    try:
+        state = load()
+        if state is None:
+            flash(_("Start a call first."), "info")
+            return redirect(url_for("console.simulator"), 303)
+        seat = training.desk_seat(db(), state["sid"])
+        current = (seat or {}).get("talking" if action == "hang-up" else "offer")
+        if current is None or current != int(offer):
+            flash(_("The line has moved on: look at it again."), "info")
+            return redirect(url_for("console.simulator", _anchor="line"), 303)
+        callbacks = training.operator_leg(db(), current, action)
+        db().rollback()  # done reading: an open read (SQLite) would hold up the webhooks' writes
+        Line(signed_post(), state).operator_leg(callbacks, hung_up=action == "hang-up")
+        save(state)
+    except StoreDown:
+        return render_simulator(_("The simulator cannot keep its state: Redis is not answering."), 503)
+    return redirect(url_for("console.simulator", _anchor="line"), 303)
+
+
 def render_simulator(error: str | None = None, status: int = 200):
     try:
         state = load()
@@ -147,11 +177,12 @@ def render_simulator(error: str | None = None, status: int = 200):
         call = db().scalar(select(Call).where(Call.call_sid == state["sid"]))
         case = db().scalar(select(Case).where(Case.call_id == call.id)) if call else None
     wait = (state or {}).get("wait", {"kind": "ended"})
+    seat = training.desk_seat(db(), state["sid"]) if state and wait["kind"] == "operator" else None
     node = node_of(wait.get("action") or wait.get("silence"))
     step = {"title": NODE.get(node, node), "retry": attempt_of(wait.get("action")) > 1}
     page = render_template("console/simulator.html", state=state, call=call, case=case, wait=wait, step=step,
                            path=describe_path(call.ivr_path) if call else [], twiml=pretty(state["twiml"]) if state else "",
-                           presets=PRESETS, keys=KEYS, error=error)
+                           presets=PRESETS, keys=KEYS, error=error, seat=seat)
     return make_response(page, status)
 
 

@@ -7,7 +7,7 @@ from flask import current_app, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
-from casework import call_log, spool
+from casework import call_log, spool, training
 from casework.ivr.engine import Voice
 from casework.ivr.prompts import LANGUAGES
 from hotline import metrics
@@ -24,7 +24,7 @@ def voice() -> Voice:
     config = current_app.config["HOTLINE"]
     return Voice(th=config.VOICE_TH, en=config.VOICE_EN, prompts_dir=config.PROMPTS_DIR,
                  base_url=config.PUBLIC_BASE_URL or request.url_root, operator_target=config.OPERATOR_DIAL_TARGET,
-                 operator_timeout=config.OPERATOR_DIAL_TIMEOUT)
+                 operator_timeout=config.OPERATOR_DIAL_TIMEOUT, desk_training=training.desk_rehearsal(config))
 
 
 def write_and_answer(kind: str, write, args: dict | None = None, begin=transaction):

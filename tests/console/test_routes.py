@@ -62,6 +62,7 @@ ROUTES = {
     "console.simulator": ("GET", "/console/simulator", STAFF, None),
     "console.simulator_call": ("POST", "/console/simulator/call", STAFF, {"caller": "mobile"}),
     "console.simulator_press": ("POST", "/console/simulator/press", STAFF, {"key": "1"}),
+    "console.simulator_operator": ("POST", "/console/simulator/operator", STAFF, {"do": "answer", "offer": "1"}),
     "console.queues": ("GET", "/console/queues", SUPERVISORS, None),
     "console.requeue_job": ("POST", "/console/queues/requeue", SUPERVISORS, {"queue": "sms", "job": "sms-1"}),
     "console.password": ("GET", "/console/password", EVERYONE, None),
