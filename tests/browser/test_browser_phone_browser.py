@@ -41,7 +41,7 @@ FAKE_TWILIO = """
         this.state = "registered"; this.emit("registered"); resolve();
       }, 10));
     }
-    updateToken(token) { this.tokens.push(token); }
+    updateToken(token) { this.tokens.push(token); document.body.dataset.tokens = this.tokens.length; }
     destroy() { this.state = "destroyed"; }
   }
   window.__phone = { devices: [], calls: [], Call };
@@ -59,12 +59,13 @@ def keyed(app):
     return config
 
 
-def at_the_desk(page, db, language: str = "en"):
+def at_the_desk(page, db, language: str = "en", fake: bool = True):
     """malee, whose desk profile rings the browser, on her desk page; the phone and the token requests it made."""
     user = add_user(db, "malee", "operator", language=language)
     db.add(DeskProfile(user_id=user.id, languages=["th"], endpoint="browser", state="away"))
     db.commit()
-    page.add_init_script(FAKE_TWILIO)
+    if fake:
+        page.add_init_script(FAKE_TWILIO)
     page.goto(f"/console/login?lang={language}")
     page.fill("#username", "malee")
     page.fill("#password", PASSWORD)
@@ -111,7 +112,7 @@ def test_an_operator_takes_a_call_in_the_browser_and_hangs_up(page, db, keyed):
     assert page.evaluate("window.__phone.calls[1].did") == ["reject"]
 
     page.evaluate("() => window.__phone.devices[0].emit('tokenWillExpire')")
-    page.wait_for_function("window.__phone.devices[0].tokens.length === 2")
+    page.locator('body[data-tokens="2"]').wait_for()  # not wait_for_function: its polling evals, which the CSP refuses
     assert page.evaluate("window.__phone.devices[0].tokens[1]").count(".") == 2  # a JWT, fetched again:
     assert len(tokens_asked) == 2, tokens_asked
     assert page.evaluate("window.__phone.devices.length") == 1, "a token refresh must not build a second phone"
@@ -134,3 +135,14 @@ def test_a_thai_operator_reads_the_phone_in_thai(page, db, keyed):
     page.evaluate(RING)
     phone.get_by_role("button", name="รับสาย", exact=True).click()
     phone.get_by_role("button", name="วางสาย").wait_for()
+
+
+def test_the_real_sdk_runs_under_the_consoles_policy_and_says_twilio_cannot_be_reached(page, db, keyed):
+    """No fake: Twilio's own Device loads its sounds and opens its signalling socket, which the console's
+    Content-Security-Policy must allow; from here the socket fails, so the phone says Twilio cannot be reached."""
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+    at_the_desk(page, db, fake=False)
+    page.locator('#browser-phone[data-state="error"][data-error="unreachable"]').wait_for()
+    assert page.locator("#browser-phone").get_by_text("cannot reach Twilio").is_visible()
+    assert blocked == []

@@ -46,7 +46,9 @@ def test_the_served_sdk_is_the_pinned_npm_build_and_nothing_else(client):
 
 def test_the_desk_page_carries_the_phone_with_same_origin_scripts_for_a_browser_endpoint(db, users, as_role):
     profile(db, users["operator"], "browser")
-    page = as_role("operator").get("/console/desk").get_data(as_text=True)
+    response = as_role("operator").get("/console/desk")
+    page, policy = response.get_data(as_text=True), response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "connect-src 'self' https://*.twilio.com wss://*.twilio.com;" in policy
     assert 'data-browser-phone' in page and 'data-token-url="/console/desk/token"' in page
     scripts = SCRIPT.findall(page)
     assert f"/static/console/vendor/{recorded()[1]}" in scripts and "/static/console/browser_phone.js" in scripts
