@@ -9,6 +9,7 @@ import re
 import pytest
 from helpers.browser_support import shoot
 from helpers.console_support import PASSWORD, add_user
+from sqlalchemy import select
 
 from models import DeskProfile
 
@@ -146,3 +147,15 @@ def test_the_real_sdk_runs_under_the_consoles_policy_and_says_twilio_cannot_be_r
     page.locator('#browser-phone[data-state="error"][data-error="unreachable"]').wait_for()
     assert page.locator("#browser-phone").get_by_text("cannot reach Twilio").is_visible()
     assert blocked == []
+
+
+def test_the_phone_turns_off_when_the_profile_stops_ringing_the_browser(page, db, keyed):
+    phone, _ = at_the_desk(page, db)
+    page.locator('#browser-phone[data-state="ready"]').wait_for()
+    profile = db.scalars(select(DeskProfile)).one()
+    profile.endpoint = "+66812345678"  # changed in another tab
+    db.commit()
+    page.evaluate("() => window.__phone.devices[0].emit('tokenWillExpire')")
+    page.locator('#browser-phone[data-state="off"]').wait_for()
+    assert phone.get_by_text("no longer rings this browser").is_visible()
+    assert page.evaluate("window.__phone.devices[0].state") == "destroyed"
