@@ -7,8 +7,10 @@ from . import bp
 from .access import STAFF, current_user
 from .words import history_note, say
 
-# Only our own scripts, styles and media; no inline script, so a note can never run as code.
+# Only our own scripts, styles and media; no inline script, so a note can never run as code. The phone in the
+# browser (issue 16) connects to Twilio: signalling (wss://voice-js.*), its ring sounds and call-quality events.
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+          "connect-src 'self' https://*.twilio.com wss://*.twilio.com; "
           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
