@@ -117,7 +117,8 @@ def participant_event(session: Session, config, offer_id: int, form: dict, at: d
         return Outcome(VoiceResponse())
     status = (form.get("CallStatus") or "").strip().lower()[:16]
     wait = session.get(DeskWait, offer.wait_id)
-    if not _event(session, wait.call, f"desk:offer:{offer.id}:{status}:{form.get('SequenceNumber', '')[:8]}", form):
+    if not _event(session, wait.call, f"desk:offer:{offer.id}:{status}:{form.get('SequenceNumber', '')[:8]}:"
+                                       f"{(form.get('CallSid') or '')[:40]}", form):
         return Outcome(VoiceResponse())
     if offer.call_sid is None and form.get("CallSid"):
         offer.call_sid = form["CallSid"][:64]

@@ -50,6 +50,8 @@ def ring(session: Session, config, offer_id: int) -> Request | None:
     offer = session.get(DeskOffer, offer_id, with_for_update=True)
     if offer is None or offer.state != "ringing" or offer.requested_at is not None:
         return None
+    if offer.attempts:  # a dial is in flight, or died on the way: Twilio has no idempotency key, never dial twice
+        return None  # (the sweep settles a dial that never reached Twilio: desk_line.overdue_offers)
     wait = session.get(DeskWait, offer.wait_id)
     offer.attempts += 1
     return Request("participant", wait.conference, dict(

@@ -150,9 +150,10 @@ def not_answered(session: Session, offer: DeskOffer, outcome: str, at: datetime)
         wait.state = "waiting"
     profile = desk.profile_of(session, offer.user_id, lock=True)
     if profile is not None and profile.state == "offered":
-        to = "available" if outcome == "declined" else "away"
+        theirs = outcome in ("missed", "failed")  # they did not answer, or their endpoint cannot be dialled
+        to = "away" if theirs else "available"
         desk.set_state(session, offer.user, to, ROUTER, reason=f"{outcome} call {wait.call_id}", router=True)
-        if outcome != "declined":
+        if theirs:
             profile.missed_at = at
     job = work.desk_route(f"o{offer.id}-{outcome}")
     work.add(session, job)
@@ -226,7 +227,8 @@ def overdue_offers(session: Session, config, now: datetime | None = None) -> lis
     jobs = []
     for offer in session.scalars(select(DeskOffer).where(DeskOffer.state == "ringing", DeskOffer.offered_at < cutoff)
                                  .with_for_update(skip_locked=True)).all():
-        jobs += not_answered(session, offer, "missed", now)
+        # A dial that never reached Twilio (its worker died) was no fault of the operator's: free, not marked.
+        jobs += not_answered(session, offer, "missed" if offer.requested_at else "cancelled", now)
         hang_up = work.desk_hang_up(offer.id)
         work.add(session, hang_up)
         jobs.append(hang_up)

@@ -390,3 +390,26 @@ def test_desk_events_read_as_words_on_the_call_page():
     assert desk_detail("desk:conference:participant-join:3:CA1") == "conference: participant-join"
     assert desk_detail("desk:control:hold:1:sent") == "call control: hold sent"
     assert desk_detail("desk") == ""  # a key without its parts says nothing rather than guess
+
+
+def test_a_dial_that_died_on_the_way_to_twilio_frees_the_operator_unmarked_and_is_never_sent_twice(desk_env, fake):
+    from workers import desk_twilio, runtime
+
+    app, twilio, redis = desk_env
+    first = operator(app, "op_first", ["th"], THAI)
+    ask_for_a_person(twilio, SID_A)
+    with app.extensions["sessions"].begin() as session:
+        from casework import desk_line
+
+        desk_line.route(session, app.config["HOTLINE"])
+        offer = session.scalars(select(DeskOffer)).one()
+        offer.attempts, offer.offered_at = 1, offer.offered_at - timedelta(seconds=60)  # its worker died mid-dial
+        offer_id = offer.id
+    desk_twilio.ring_in(runtime.current(), offer_id)  # the swept ring job
+    assert fake.participants() == []  # not dialled a second time
+    with app.extensions["sessions"].begin() as session:
+        session.get(DeskProfile, first).state_since -= timedelta(seconds=1)
+    sweep(app, redis)
+    profile = state_of(app, first)
+    assert profile.missed_at is None
+    assert [r.target for r in fake.participants()] == [f"desk-{SID_A}"]  # freed, and offered the caller again
