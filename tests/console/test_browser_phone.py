@@ -79,3 +79,13 @@ def test_the_phone_speaks_thai_to_a_thai_operator(db, users, as_role):
     section = page[page.index('<section class="panel" id="browser-phone"'):]
     section = section[:section.index("</section>") + len("</section>")]
     assert english_words(visible_text(section), set()) == []
+
+
+def test_the_screen_pop_never_leaves_a_desk_page_that_holds_a_browser_call(db, users, as_role):
+    """Navigating away would end the call taken in this page: the call's page opens in a new tab instead."""
+    profile(db, users["operator"], "browser")
+    page = as_role("operator").get("/console/desk").get_data(as_text=True)
+    assert "data-follow" not in page
+    db.get(DeskProfile, users["operator"].id).endpoint = "+66812345678"
+    db.commit()
+    assert 'data-follow="call_url"' in as_role("operator").get("/console/desk").get_data(as_text=True)
