@@ -147,3 +147,51 @@ def test_prism_refuses_a_desk_request_the_description_forbids(prism_url, databas
     with pytest.raises(TwilioRestException) as refused:
         send(cfg, not_a_call)
     assert refused.value.status == 422
+
+
+def test_the_calls_controls_and_a_call_back_pass_twilios_description(prism_url, database_url, rows, wire):
+    """Hold and resume (a participant's update), a hand-over's leaving leg (updated, then hung up), the end (the
+    conference's update), and a call back (a new call to the operator's endpoint): each as the desk sends it."""
+    from casework import desk_callback, desk_controls
+
+    sessions, ids = rows
+    cfg = desk_config(prism_url, database_url)
+    conference, operator_leg = "CF" + "1f" * 16, "CA" + "0b" * 16
+    with sessions.begin() as session:
+        wait = session.get(DeskWait, ids.wait)
+        wait.state, wait.answered_by, wait.answered_at, wait.conference_sid = "answered", ids.user, utcnow(), conference
+        offer = session.get(DeskOffer, ids.offer)
+        offer.state, offer.answered_at, offer.call_sid = "answered", utcnow(), operator_leg
+        user, call_id = session.get(User, ids.user), wait.call_id
+        for what in ("hold", "resume", "end"):
+            desk_controls.request(session, cfg, call_id, what, user)
+    sent = []
+    for what in ("hold", "resume", "end"):
+        with sessions.begin() as session:
+            sent += desk_controls.requests(session, cfg, ids.wait, what, 1)
+    leaving = desk_controls.Request("participant_update", desk_controls.participant(conference, operator_leg),
+                                    {"end_conference_on_exit": False})
+    sent.append(leaving)
+    for request in sent:
+        assert send(cfg, request)
+
+    with sessions.begin() as session:
+        wait = session.get(DeskWait, ids.wait)
+        wait.state, wait.callback_due, wait.call.from_e164, wait.call.callback_consent = "abandoned", True, \
+            "+66812345678", True
+        desk_callback.call_back(session, ids.wait, session.get(User, ids.user))
+        attempt = desk_callback.attempt(wait)
+    with sessions.begin() as session:
+        ring = desk_dial.call_back(session, cfg, ids.wait, attempt)
+    assert re.fullmatch(r"CA[0-9a-fA-F]{32}", send(cfg, ring))
+
+    hold, resume, end, leave, back = wire
+    participant = prism_url + f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference}/Participants/{CALLER_SID}.json"
+    assert (hold["url"], hold["data"]) == (participant, {"Hold": "true"})
+    assert (resume["url"], resume["data"]) == (participant, {"Hold": "false"})
+    assert (end["url"], end["data"]) == (prism_url + f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference}.json",
+                                         {"Status": "completed"})
+    assert leave["data"] == {"EndConferenceOnExit": "false"}
+    assert back["url"] == prism_url + f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
+    assert back["data"]["To"] == OPERATOR_PHONE and back["data"]["Url"].startswith(
+        "https://hotline.example.go.th/voice/desk/callback?w=")
