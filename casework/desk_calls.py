@@ -36,10 +36,9 @@ def hold(session: Session, config, conference: str, turn: int, voice: Voice) -> 
         wait = desk_line.wait_of(session, call)
     response = VoiceResponse()
     language = (call.language if call is not None else None) or "th"
-    if wait is not None and wait.state == "waiting" and desk_line.waited(wait) >= config.DESK_MAX_WAIT \
-            and wait.message_offered_at is None:
+    if wait is not None and wait.state == "waiting" and _message_due(wait, config.DESK_MAX_WAIT):
         wait.state, wait.message_offered_at = "deciding", utcnow()
-        offer_message = work.desk_offer_message(wait.id)
+        offer_message = work.desk_offer_message(wait.id, wait.message_offered_at.strftime("%Y%m%d%H%M%S%f"))
         work.add(session, offer_message)
         job_ids.append(offer_message.job_id)
     place = desk_line.place_in_line(session, wait) if wait is not None else None
@@ -53,6 +52,12 @@ def hold(session: Session, config, conference: str, turn: int, voice: Voice) -> 
     response.redirect("/voice/desk/hold?" + urlencode({"conf": conference[:80], "n": min(turn + 1, 999)}),
                       method="POST")
     return Outcome(response, job_ids)
+
+
+def _message_due(wait: DeskWait, every: int) -> bool:
+    """DESK_MAX_WAIT in line, and again each DESK_MAX_WAIT after a caller chose to keep waiting: no endless line."""
+    since = wait.message_offered_at or wait.asked_at
+    return (utcnow() - since).total_seconds() >= every
 
 
 def hold_quietly(conference: str, turn: int) -> VoiceResponse:

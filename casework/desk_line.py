@@ -236,6 +236,17 @@ def overdue_offers(session: Session, config, now: datetime | None = None) -> lis
 
 
 OFFER_GRACE = 15  # seconds after DESK_OFFER_SECONDS before the sweep calls a ring missed
+DECIDING_AT_MOST = 120  # seconds: the message offer's keys take ~20; longer, the redirect never reached them
+
+
+def undecided(session: Session, now: datetime) -> int:
+    """Callers still 'deciding' long after the message offer (its redirect lost): back in line, same place."""
+    stale = session.scalars(select(DeskWait).where(
+        DeskWait.state == "deciding", DeskWait.message_offered_at < now - timedelta(seconds=DECIDING_AT_MOST))
+        .with_for_update(skip_locked=True)).all()
+    for wait in stale:
+        wait.state = "waiting"
+    return len(stale)
 
 
 def sweep(session: Session, config, now: datetime | None = None) -> list[str]:
@@ -244,6 +255,7 @@ def sweep(session: Session, config, now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     jobs = overdue_offers(session, config, now)
     end_wrap_ups(session, now)
+    undecided(session, now)
     jobs += route(session, config, now)
     return [job.job_id for job in jobs]
 

@@ -163,9 +163,10 @@ def desk_add_interpreter(wait_id: int) -> Work:
     return Work("desk_add_interpreter", (wait_id,), f"desk-interpreter-{wait_id}", URGENT)
 
 
-def desk_offer_message(wait_id: int) -> Work:
-    """The caller waited DESK_MAX_WAIT: take them out of the conference to the keys that offer a message."""
-    return Work("desk_offer_message", (wait_id,), f"desk-message-{wait_id}", URGENT)
+def desk_offer_message(wait_id: int, turn: str = "") -> Work:
+    """The caller waited DESK_MAX_WAIT: take them out of the conference to the keys that offer a message; `turn`
+    (when it was offered) makes each offer its own job (a caller who chose to keep waiting is offered again)."""
+    return Work("desk_offer_message", (wait_id, turn), f"desk-message-{wait_id}-{turn}", URGENT)
 
 
 def desk_control(wait_id: int, what: str, number: int) -> Work:

@@ -413,3 +413,36 @@ def test_a_dial_that_died_on_the_way_to_twilio_frees_the_operator_unmarked_and_i
     profile = state_of(app, first)
     assert profile.missed_at is None
     assert [r.target for r in fake.participants()] == [f"desk-{SID_A}"]  # freed, and offered the caller again
+
+
+def test_a_caller_who_kept_waiting_is_offered_the_message_again_after_another_maximum_wait(desk_env, fake):
+    app, twilio, redis = desk_env
+    ask_for_a_person(twilio, SID_A)
+    wait = wait_of(app, SID_A)
+    age(app, SID_A, 181)
+    twilio.post(f"/voice/desk/hold?conf=desk-{SID_A}&n=3", call_params(SID_A))
+    twilio.post(f"/voice/desk/leave?w={wait.id}&k=1", call_params(SID_A, Digits="2"))
+    with app.extensions["sessions"].begin() as session:
+        session.get(DeskWait, wait.id).message_offered_at -= timedelta(seconds=181)
+    twilio.post(f"/voice/desk/hold?conf=desk-{SID_A}&n=9", call_params(SID_A))
+    assert wait_of(app, SID_A).state == "deciding"
+
+
+def test_each_message_offer_is_its_own_job_and_a_lost_one_puts_the_caller_back_in_line(desk_env, fake):
+    app, twilio, redis = desk_env
+    ask_for_a_person(twilio, SID_A)
+    wait = wait_of(app, SID_A)
+    age(app, SID_A, 181)
+    twilio.post(f"/voice/desk/hold?conf=desk-{SID_A}&n=3", call_params(SID_A))
+    run_jobs(redis)
+    twilio.post(f"/voice/desk/leave?w={wait.id}&k=1", call_params(SID_A, Digits="2"))
+    with app.extensions["sessions"].begin() as session:
+        session.get(DeskWait, wait.id).message_offered_at -= timedelta(seconds=181)
+    twilio.post(f"/voice/desk/hold?conf=desk-{SID_A}&n=9", call_params(SID_A))
+    run_jobs(redis)
+    assert len(fake.updates()) == 2  # the second offer was sent too
+
+    with app.extensions["sessions"].begin() as session:
+        session.get(DeskWait, wait.id).message_offered_at -= timedelta(seconds=121)
+    sweep(app, redis)
+    assert wait_of(app, SID_A).state == "waiting"

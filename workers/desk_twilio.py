@@ -103,7 +103,7 @@ def add_interpreter(wait_id: int) -> None:
         work.mark_done(session, work.desk_add_interpreter(wait_id).job_id)
 
 
-def offer_message(wait_id: int) -> None:
+def offer_message(wait_id: int, turn: str = "") -> None:
     context = runtime.current()
     with context.sessions.begin() as session:
         request = desk_dial.offer_message(session, context.config, wait_id)
@@ -117,7 +117,7 @@ def offer_message(wait_id: int) -> None:
             with context.sessions.begin() as session:
                 jobs = desk_dial.message_not_offered(session, wait_id)
     with context.sessions.begin() as session:
-        work.mark_done(session, work.desk_offer_message(wait_id).job_id)
+        work.mark_done(session, work.desk_offer_message(wait_id, turn).job_id)
     dispatch.after_commit(context.sessions, context.redis, [job.job_id for job in jobs])
 
 

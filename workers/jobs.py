@@ -100,8 +100,8 @@ def desk_add_interpreter(wait_id: int) -> None:
     desk_twilio.add_interpreter(wait_id)
 
 
-def desk_offer_message(wait_id: int) -> None:
-    desk_twilio.offer_message(wait_id)
+def desk_offer_message(wait_id: int, turn: str = "") -> None:
+    desk_twilio.offer_message(wait_id, turn)
 
 
 def desk_control(wait_id: int, what: str, number: int) -> None:
