@@ -26,15 +26,16 @@ from models.line import SIMULATED_LINE_USER, SIMULATED_PREFIX
 
 from . import bp
 from .access import STAFF, db, requires
+from .i18n import province_label
 
 SIMULATOR_ROLES = STAFF
 BOT = "U" + "0" * 32  # the webhook's `destination`: the account's own id
 MAX_TEXT = 5000  # LINE's limit for one text message
 # Places to send as a location message (a trainer cannot pick a point on a map here): a pin in each of three provinces.
-PLACES = {
-    "chiang_mai": (18.7883, 98.9853, "Chiang Mai"),
-    "bangkok": (13.7563, 100.5018, "Bangkok"),
-    "mae_sot": (16.7130, 98.5747, "Mae Sot, Tak"),
+PLACES = {  # latitude, longitude, the pin's title, its province (named in the trainer's language)
+    "chiang_mai": (18.7883, 98.9853, "Chiang Mai", "50"),
+    "bangkok": (13.7563, 100.5018, "Bangkok", "10"),
+    "mae_sot": (16.7130, 98.5747, "Mae Sot", "63"),
 }
 
 
@@ -64,7 +65,7 @@ def text_event(user: str, words: str) -> dict:
 
 
 def location_event(user: str, place: str) -> dict:
-    latitude, longitude, title = PLACES[place]
+    latitude, longitude, title, _province = PLACES[place]
     return event(user, "message", message={"type": "location", "id": str(secrets.randbelow(10**15)),
                                            "title": title, "latitude": latitude, "longitude": longitude})
 
@@ -129,7 +130,9 @@ def render_line_simulator(error: str | None = None, status: int = 200):
     if error:
         flash(error, "error")
     page = render_template("console/simulator_line.html", chat=chat, said=said, cut=cut, buttons=buttons,
-                           asks_location=asks_location, places=PLACES, case=line_inbox.case_of(db(), chat) if chat else None,
+                           asks_location=asks_location,
+                           places={code: province_label(place[3]) for code, place in PLACES.items()},
+                           case=line_inbox.case_of(db(), chat) if chat else None,
                            masked=line_inbox.masked(user) if isinstance(user, str) else None)
     return page, status
 
