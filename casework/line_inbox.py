@@ -203,8 +203,9 @@ def open_case(session: Session, chat: LineChat, user: User) -> Opened:
 
 def link_case(session: Session, chat: LineChat, case: Case, user: User) -> bool:
     """The chat is part of this case from now on (its thread is in the case's story); False: it was already."""
-    if chat_of_case(session, case) is not None:
-        if chat_of_case(session, case).id == chat.id:
+    linked = chat_of_case(session, case)
+    if linked is not None:
+        if linked.id == chat.id:
             return False
         raise Refused("case_has_chat", case.reference)
     if case.status not in OPEN_STATUSES:
