@@ -20,7 +20,7 @@ from models import Case, LineChat, LineEvent, LineMessage, LineReport, User, utc
 from models.line import simulated
 from models.vocabulary import OPEN_STATUSES, TRAINING
 
-from . import line_chat, line_report, line_words
+from . import line_chat, line_report, line_words, training
 from .intake import Opened
 from .line_menu import plain
 
@@ -183,6 +183,10 @@ def end(session: Session, chat: LineChat, user: User) -> str | None:
     report = line_report.current(session, chat)
     if report is not None and report.case_id is not None:
         report.completed_at = utcnow()  # danger now, ended before its last question: its case has what it has
+    case = case_of(session, chat)
+    if simulated(chat.line_user_id) and case is not None and case.source == TRAINING and case.status != "closed":
+        # The simulator's rehearsal is over: its training case closes, as a simulator call's does at hang-up.
+        case.move_to("closed", actor=f"user:{user.id}", note="training chat ended", outcome=training.OUTCOME)
     if chat.unfollowed_at is not None:
         return None
     ended = plain(line_words.words(line_words.CHAT_ENDED, chat.language))

@@ -200,6 +200,16 @@ def test_the_line_simulator_walks_a_burmese_report_to_a_training_case(app, db, a
     assert trainer.post("/console/simulator/line", {"do": "text", "text": ""}).status_code == 400
     assert trainer.post("/console/simulator/line", {"do": "location", "place": "mars"}).status_code == 400
 
+    # Someone in danger now, in the simulator: the trainer's colleague ends the chat, and the training case closes.
+    for words in (line_words.CHOICE["trafficking"]["my"], line_words.CHOICE["danger_now"]["my"]):
+        trainer.post("/console/simulator/line", {"do": "text", "text": words})
+    db.expire_all()
+    urgent = db.scalars(select(Case).where(Case.urgency == "urgent")).one()
+    assert urgent.source == "training" and urgent.status == "new"
+    assert trainer.post(f"/console/chats/{chat.id}/end").status_code == 303
+    db.expire_all()
+    assert db.get(Case, urgent.id).status == "closed" and db.get(Case, case.id).status != "closed"
+
 
 def test_the_simulators_webhook_bodies_are_what_line_sends():
     user = simulator_line_chat.new_user()
