@@ -3,7 +3,7 @@ IVR's menu (casework.ivr.menu, rendered by casework.line_menu): the language, re
 the kind (danger now first), where (casework.line_place), safe to contact back on LINE, the person's own words.
 A completed report opens its case (casework.line_report); danger now opens it at once and asks for a person while
 the later answers still fill it. Other help, or talk to a person, waits for a person (`person`: the hand-over; the
-console's side is the issue's next step). Anything that is no answer (a sticker, an image, empty or unknown text)
+console's inbox, casework.line_inbox). Anything that is no answer (a sticker, an image, empty or unknown text)
 gets the question again. The answer is a `LineMessage` with its own outbox row (`line_outbox`)."""
 from __future__ import annotations
 
@@ -47,14 +47,22 @@ def handle(session: Session, config, event_id: int) -> list[str]:
     answer = turn(session, chat, event)
     if not answer.messages:
         return answer.job_ids
-    message = LineMessage(chat_id=chat.id, event_id=event.id, messages=answer.messages, reply_token=event.reply_token,
-                          reply_by=event.received_at + REPLY_WINDOW if event.reply_token else None,
-                          retry_key=str(uuid4()), status="pending", attempts=0, created_at=utcnow())
+    return answer.job_ids + [write(session, chat, answer.messages, event)]
+
+
+def write(session: Session, chat: LineChat, messages: list[dict], event: LineEvent | None = None,
+          sent_by: int | None = None) -> str:
+    """A message to the person with its outbox row: by the event's reply token while it lasts, else pushed (an
+    operator's message has no event: always a push). The job id to enqueue once committed."""
+    token = event.reply_token if event is not None else None
+    message = LineMessage(chat_id=chat.id, event_id=event.id if event is not None else None, messages=messages,
+                          reply_token=token, reply_by=event.received_at + REPLY_WINDOW if token else None,
+                          retry_key=str(uuid4()), status="pending", attempts=0, created_at=utcnow(), sent_by_id=sent_by)
     session.add(message)
     session.flush()
     job = work.send_line_message(message.id)
     work.add(session, job)
-    return answer.job_ids + [job.job_id]
+    return job.job_id
 
 
 def chat_of(session: Session, line_user_id: str) -> LineChat:
@@ -85,7 +93,7 @@ def turn(session: Session, chat: LineChat, event: LineEvent) -> Answer:
         chat.language, chat.step = language, "main"
         return Answer([main_question(chat)])
     if chat.step == "person":
-        return Answer()  # kept for the operator who takes the chat (the console's inbox, the issue's next step)
+        return Answer()  # kept in the thread for the operator (casework.line_inbox): the bot stays silent
     if chat.step == "kind":
         return _kind(session, chat, said)
     if chat.step in STEPS:
@@ -118,7 +126,7 @@ def _kind(session: Session, chat: LineChat, said: str) -> Answer:
     if not go.open_case:
         return Answer([line_menu.where_question(chat.language)])
     opened = line_report.open_case(session, report)
-    chat.person_asked_at = chat.person_asked_at or utcnow()
+    chat.person_asked_at, chat.person_urgent = chat.person_asked_at or utcnow(), True
     return Answer([_say(chat, line_words.URGENT_OPENED, reference=opened.case.reference),
                    line_menu.where_question(chat.language)], opened.job_ids)
 

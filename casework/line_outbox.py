@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models import LineChat, LineMessage, utcnow
+from models.line import simulated
 
 from . import work
 
@@ -37,7 +38,7 @@ def prepare(session: Session, config, message_id: int) -> Outgoing | None:
     if row.attempts >= MAX_ATTEMPTS:
         return _finish(session, row, "failed", row.last_error)
     row.attempts += 1
-    if config.line_dry_run:
+    if config.line_dry_run or simulated(chat.line_user_id):  # the console's simulator: never sent to LINE
         row.sent_at = utcnow()
         return _finish(session, row, "dry-run", None)
     by_reply = bool(row.reply_token) and not row.reply_tried and row.reply_by is not None and utcnow() < row.reply_by

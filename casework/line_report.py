@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Case, LineChat, LineReport, utcnow
+from models.line import simulated
+from models.vocabulary import TRAINING
 
 from . import late_input
 from .intake import Opened, report_arrived
@@ -30,12 +32,15 @@ def current(session: Session, chat: LineChat) -> LineReport | None:
                            .order_by(LineReport.id.desc()).limit(1)).first()
 
 
-def open_case(session: Session, report: LineReport) -> Opened:
-    """The report's case, opened with what it says so far; later: the same case."""
+def open_case(session: Session, report: LineReport, actor: str = "system") -> Opened:
+    """The report's case, opened with what it says so far; later: the same case. The console's LINE simulator's
+    chat opens a training case (models.line.simulated): it never pages a field team."""
     if report.case_id is not None:
         return Opened(session.get(Case, report.case_id), new=False)
-    opened = report_arrived(session, source=SOURCE, kind=report.kind, urgency=report.urgency,
-                            province_code=report.province_code, district_code=report.district_code)
+    chat = session.get(LineChat, report.chat_id)
+    source = TRAINING if simulated(chat.line_user_id) else SOURCE
+    opened = report_arrived(session, source=source, kind=report.kind, urgency=report.urgency,
+                            province_code=report.province_code, district_code=report.district_code, actor=actor)
     report.case_id = opened.case.id
     return opened
 

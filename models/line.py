@@ -3,12 +3,22 @@ with its case), and the messages the hotline sends, each an outbox row of its ow
 data, like a phone number: stored here, never logged."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
+
+# The console's LINE simulator speaks as `Usimulator…` (LINE's own ids are U + 32 hex digits): its reports are
+# training cases, and nothing is ever sent to LINE for it (like the IVR simulator's CAsimulator… calls).
+SIMULATED_PREFIX = "Usimulator"
+SIMULATED_LINE_USER = re.compile(SIMULATED_PREFIX + r"[0-9a-f]{22}")
+
+
+def simulated(line_user_id: str | None) -> bool:
+    return bool(line_user_id and SIMULATED_LINE_USER.fullmatch(line_user_id))
 
 
 class LineEvent(Base):
@@ -42,6 +52,10 @@ class LineChat(Base):
     unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # blocked us: nothing is sent any more
     # Asked for a person (talk to a person, other help, danger now): the hand-over's queue, oldest first; None: not.
     person_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    person_urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # asked because someone is in danger now
+    # The operator who took the chat (the console's inbox); None: nobody yet, or the chat is back with the bot.
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LineReport(Base):
@@ -87,3 +101,4 @@ class LineMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: the bot

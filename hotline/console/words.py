@@ -77,6 +77,8 @@ AUDIT = {
     "reveal_identity": _l("revealed who reported a case"),
     "refer_case": _l("referred a case to an agency"), "advance_referral": _l("changed a referral's status"),
     "link_call": _l("linked a call to a case"),
+    "take_chat": _l("took a LINE chat"), "reply_chat": _l("replied in a LINE chat"),
+    "end_chat": _l("ended a LINE chat"), "link_chat": _l("linked a LINE chat to a case"),
     "desk_state": _l("changed a desk state"), "desk_profile": _l("changed a desk profile"),
     "desk_control": _l("controlled a desk call"),
     "add_interpreter": _l("added an interpreter"), "edit_interpreter": _l("changed an interpreter"),

@@ -5,9 +5,10 @@ import pytest
 from helpers.console_support import Browser, add_call, add_case, add_centre
 
 from casework.referrals import refer
-from models import ROLES, DeskProfile, Interpreter
+from models import ROLES, DeskProfile, Interpreter, LineChat, utcnow
 
 STAFF = {"operator", "supervisor", "admin"}
+CHATS = {"operator", "supervisor"}
 EVERYONE = STAFF | {"field_officer"}
 SUPERVISORS = {"supervisor", "admin"}
 PUBLIC = "public"
@@ -100,6 +101,15 @@ ROUTES = {
                                  {"name": "Ma Hla", "language": "my", "phone": "02 000 0108", "on_duty": "no"}),
     "console.set_interpreter_duty": ("POST", "/console/interpreters/{interpreter}/duty", SUPERVISORS, {"on_duty": "no"}),
     "console.deactivate_interpreter": ("POST", "/console/interpreters/{interpreter}/deactivate", SUPERVISORS, {}),
+    "console.chats": ("GET", "/console/chats", CHATS, None),
+    "console.chat": ("GET", "/console/chats/{chat}", CHATS, None),
+    "console.take_chat": ("POST", "/console/chats/{chat}/take", CHATS, {}),
+    "console.reply_chat": ("POST", "/console/chats/{chat}/reply", CHATS, {"text": "hello"}),
+    "console.end_chat": ("POST", "/console/chats/{chat}/end", CHATS, {}),
+    "console.open_chat_case": ("POST", "/console/chats/{chat}/case", CHATS, {}),
+    "console.link_chat": ("POST", "/console/chats/{chat}/link", CHATS, {"reference": "1300-69-000001"}),
+    "console.line_simulator": ("GET", "/console/simulator/line", STAFF, None),
+    "console.line_simulator_send": ("POST", "/console/simulator/line", STAFF, {"do": "text", "text": "hello"}),
 }
 JSON = {"console.live", "console.voice_token", "console.desk_now", "console.wallboard_live"}
 
@@ -123,10 +133,10 @@ def test_every_console_view_is_guarded(app):
 
 
 def _request(browser: Browser, endpoint: str, call_id: int, case_id: int = 0, contact_id: int = 0, user_id: int = 0,
-             referral_id: int = 0, interpreter_id: int = 0):
+             referral_id: int = 0, interpreter_id: int = 0, chat_id: int = 0):
     method, path, _roles, data = ROUTES[endpoint]
     path = path.format(call=call_id, case=case_id, contact=contact_id, user=user_id, referral=referral_id,
-                       interpreter=interpreter_id)
+                       interpreter=interpreter_id, chat=chat_id)
     return browser.get(path) if method == "GET" else browser.post(path, data)
 
 
@@ -153,12 +163,15 @@ def test_each_role_reaches_exactly_its_routes(app, db, users, as_role, role):
     referral = refer(db, case, "ngo", None, "user:1")
     interpreter = Interpreter(name="Ko Min", language="my", phone="+6620000101")
     db.add(interpreter)
+    chat = LineChat(line_user_id="U" + "c" * 32, step="person", language="th", heard_at=utcnow(),
+                    person_asked_at=utcnow())
+    db.add(chat)
     db.add_all(DeskProfile(user_id=users[r].id, languages=["th"], state="away") for r in ("operator", "supervisor"))
     db.commit()
     for endpoint in sorted(ROUTES, key=lambda e: e == "console.logout"):  # log out last
         roles = ROUTES[endpoint][2]
         response = _request(as_role(role), endpoint, call.id, case.id, contact.id, users["field_officer"].id,
-                            referral.id, interpreter.id)
+                            referral.id, interpreter.id, chat.id)
         if roles == PUBLIC:
             assert response.status_code in (200, 302), endpoint
         elif role in roles:

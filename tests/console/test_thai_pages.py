@@ -18,6 +18,7 @@ from models.reference import load_centres, load_contacts, load_provinces
 ROUTED, CENTRAL_SID = "CA" + "6" * 32, "CA" + "8" * 32
 NAV = re.compile(r'<nav aria-label="[^"]*">(.*?)</nav>', re.S)
 LINK = re.compile(r'href="(/console/[^"]*)"')
+LINE_CHATS = (1,)  # the LINE simulator's chat, waiting for a person (danger now)
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def pages_of(browser: Browser, case: Case, central: Case) -> list[str]:
     return [*menu, f"/console/calls/{case.call_id}", f"/console/cases/{case.id}",
             f"/console/cases/{central.id}", "/console/centres/50",
             "/console/centres/central", "/console/sms", "/console/simulator", "/console/reports", "/console/audit",
-            "/console/callbacks"]
+            "/console/callbacks", "/console/simulator/line", *[f"/console/chats/{chat_id}" for chat_id in LINE_CHATS]]
 
 
 @pytest.mark.parametrize("role", ["operator", "supervisor", "admin", "field_officer"])
@@ -59,6 +60,8 @@ def test_thai_pages_show_no_english_but_names_and_codes(hotline_day, role):
     if role in ("operator", "supervisor", "admin"):
         browser.post("/console/simulator/call", {"caller": "mobile"})
         browser.post("/console/simulator/press", {"key": "1"})
+        for words in ("မြန်မာ (Burmese)", "လူကုန်ကူးမှုတိုင်ရန်", "ယခု အန္တရာယ်ရှိ"):  # the LINE simulator: danger now
+            browser.post("/console/simulator/line", {"do": "text", "text": words})
     names = {"operator", "supervisor", "admin", "field_officer"}  # the usernames
     leaks = {}
     for path in dict.fromkeys(pages_of(browser, case, central)):
