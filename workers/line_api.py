@@ -10,7 +10,7 @@ import logging
 
 import requests
 
-from casework import line_outbox
+from casework import line_media, line_outbox
 from casework.line_outbox import Outgoing
 
 from .runtime import Context
@@ -84,3 +84,56 @@ def _message(answer: requests.Response) -> str:
         return str(answer.json().get("message", ""))[:200]
     except (ValueError, AttributeError):
         return ""
+
+
+# --- what people send: images, voice notes, videos, files (casework.line_media) -------------------
+
+CHUNK = 64 * 1024
+
+
+def fetch_content_in(context: Context, event_id: int) -> None:
+    """Copy one message's content from LINE's data API into MEDIA_DIR; raises LineUnavailable for a retry."""
+    with context.sessions.begin() as session:
+        fetch = line_media.prepare(session, context.config, event_id)
+    if fetch is None:
+        return
+    try:
+        size, kind = fetch_content(context.config, fetch)
+    except LineRefused as error:
+        with context.sessions.begin() as session:
+            line_media.refused(session, fetch, str(error))
+        log.warning("line media %s not given by LINE (%s)", fetch.media_id, error)
+        return
+    except LineUnavailable as error:
+        with context.sessions.begin() as session:
+            line_media.not_yet(session, fetch, str(error))
+        log.warning("line media %s not fetched yet (%s); retried", fetch.media_id, error)
+        raise
+    with context.sessions.begin() as session:
+        if size is None:
+            line_media.too_large(session, fetch, context.config.LINE_MEDIA_MAX_BYTES)
+        else:
+            line_media.kept(session, fetch, size, kind)
+    log.info("line media %s %s", fetch.media_id, "too large: not kept" if size is None else f"kept ({size} bytes)")
+
+
+def fetch_content(config, fetch: line_media.Fetch) -> tuple[int | None, str | None]:
+    """The content written to the row's file: (its size, or None when too large; LINE's content type)."""
+    url = f"{config.LINE_DATA_API_BASE_URL.rstrip('/')}/v2/bot/message/{fetch.message_id}/content"
+    try:
+        answer = requests.get(url, stream=True, timeout=TIMEOUT,
+                              headers={"Authorization": f"Bearer {config.LINE_CHANNEL_ACCESS_TOKEN}"})
+    except requests.RequestException as error:
+        raise LineUnavailable(type(error).__name__) from None
+    with answer:
+        _raise_if_busy(answer)
+        if answer.status_code != 200:
+            raise LineRefused(f"{answer.status_code} {_message(answer)}")
+        length = answer.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > config.LINE_MEDIA_MAX_BYTES:
+            return None, None  # not even read
+        try:
+            size = line_media.write(config, fetch.stored_as, answer.iter_content(CHUNK))
+        except requests.RequestException as error:
+            raise LineUnavailable(type(error).__name__) from None
+        return size, answer.headers.get("Content-Type")
