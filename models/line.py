@@ -25,6 +25,8 @@ class LineEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)  # the event object (a message's text included)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The payload blanked (what the person wrote, their id: retention, a data-subject erasure); None: still held.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LineChat(Base):
@@ -87,6 +89,7 @@ class LineMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its texts blanked (retention, erasure)
 
 
 class LineMedia(Base):

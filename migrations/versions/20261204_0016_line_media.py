@@ -5,7 +5,9 @@ Revises: 0014
 Create Date: 2026-12-05 12:00:00
 
 `line_media` (models/line.py LineMedia): one row per message with content, the file's random name under
-MEDIA_DIR, its content type and size, and how the copy went. A new table: the upgrade changes no existing row.
+MEDIA_DIR, its content type and size, and how the copy went. `line_events.erased_at` and `line_messages.erased_at`:
+when retention or a data-subject erasure blanked what the person wrote (and their id) or what was sent to them. A
+new table and nullable columns: the upgrade changes no existing row.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -40,7 +42,13 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', name=op.f('uq_line_media_event_id')),
     sa.UniqueConstraint('stored_as', name=op.f('uq_line_media_stored_as'))
     )
+    for table in ('line_events', 'line_messages'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('erased_at', models.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    for table in ('line_messages', 'line_events'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('erased_at')
     op.drop_table('line_media')
