@@ -254,3 +254,17 @@ def test_the_content_request_is_what_lines_description_allows(app, client, prism
     fetch = line_media.Fetch(0, "123", secrets.token_hex(16))
     with pytest.raises(line_api.LineRefused, match="^401"):
         line_api.fetch_content(replace(context_for(app, prism_line).config, LINE_CHANNEL_ACCESS_TOKEN=""), fetch)
+
+
+def test_no_line_user_id_or_text_reaches_the_logs_in_a_whole_chat(ladder_env, caplog):
+    """The webhook, the chat's turns, its answers (dry run) and an image copied: nothing of the person in the logs."""
+    caplog.set_level("INFO")
+    app, _, redis = ladder_env
+    user = line.user_id()
+    line.say(app, redis, line.follow(user))
+    line.say(app, redis, line.text(user, "ไทย"))
+    line.say(app, redis, line.text(user, "my cousin Somchai is locked in a factory"), line.image(user))
+    assert len(line.answers(app, user)) == 4  # each message answered (dry run)
+    with app.extensions["sessions"]() as session:
+        assert session.scalars(select(LineMedia.status)).all() == ["dry-run"]  # the worker here has no token
+    assert user not in caplog.text and "Somchai" not in caplog.text

@@ -3,7 +3,8 @@ so tests can point it at a mock. line-bot-sdk's MessagingApi could send these to
 `push_message(..., x_line_retry_key=...)`), but it would add no behaviour: the messages are kept as LINE's JSON,
 built with the SDK's models (casework.line_chat), and two posts with a status rule each (a 409 is accepted, a
 429 or 5xx is retried) are shorter here than the SDK's exceptions mapped back onto them. A 429, a 5xx or no answer raises
-`LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good."""
+`LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good. The content people send (images, voice
+notes, files) is fetched here too, from LINE_DATA_API_BASE_URL, by the same status rule (casework.line_media)."""
 from __future__ import annotations
 
 import logging
