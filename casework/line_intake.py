@@ -100,5 +100,5 @@ def receive(session: Session, events: list[Event]) -> list[str]:
         job = work.line_event(event_id)
         work.add(session, job)
         job_ids.append(job.job_id)
-        job_ids += line_media.noted(session, event_id, event.payload)
+        job_ids += line_media.noted(session, event_id, event.line_user_id, event.payload)
     return job_ids

@@ -35,11 +35,12 @@ class Fetch:
     stored_as: str
 
 
-def noted(session: Session, event_id: int, payload: dict) -> list[str]:
-    """A kept event's content, if it has any: its row (pending, with the job's outbox row) in the caller's
-    transaction; the job ids to enqueue."""
+def noted(session: Session, event_id: int, line_user_id: str | None, payload: dict) -> list[str]:
+    """A kept event's content, if it has any and a person sent it in the chat (not a group or a room, which the
+    chat does not serve either): its row (pending, with the job's outbox row) in the caller's transaction; the job
+    ids to enqueue."""
     message = payload.get("message")
-    if not isinstance(message, dict) or message.get("type") not in KINDS:
+    if line_user_id is None or not isinstance(message, dict) or message.get("type") not in KINDS:
         return []
     provider = message.get("contentProvider")
     on_line = not isinstance(provider, dict) or provider.get("type", "line") == "line"  # a file has no provider

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from casework import line_media
 from models import AuditEntry, LineEvent, LineMedia, OutboxItem
+from models.line_ids import mask_line_user
 from workers import line_api
 from workers.runtime import Context
 
@@ -191,6 +192,26 @@ def test_content_line_does_not_hold_is_never_fetched(app, client, fake):
     assert media_of(app, event_id).status == "external"
     line_api.fetch_content_in(context_for(app, fake.url), event_id)
     assert fake.requests == [] and media_of(app, event_id).status == "external"
+
+
+def test_only_a_person_in_the_chat_has_their_content_kept_and_a_bad_message_id_is_never_asked_for(app, client, fake):
+    group = line.image(line.user_id())
+    group["source"] = {"type": "group", "groupId": "C" + "a" * 32, "userId": line.user_id()}
+    odd = line.image(line.user_id())
+    odd["message"]["id"] = "../../v2/bot/info"
+    sent(app, client, group)
+    odd_id = sent(app, client, odd)
+    with app.extensions["sessions"]() as session:
+        assert session.scalars(select(LineMedia.status)).all() == ["failed"]  # the group's: none at all
+        assert session.scalar(select(OutboxItem.id).where(OutboxItem.job_id.like("line-content-%"))) is None
+    line_api.fetch_content_in(context_for(app, fake.url), odd_id)
+    assert fake.requests == [] and media_of(app, odd_id).last_error == "no usable message id"
+
+
+def test_a_line_user_id_is_masked_like_a_phone_number():
+    user = "U" + "4f" * 15 + "9c1c"
+    assert mask_line_user(user) == "UXXXX…9c1c" and user[5:-4] not in mask_line_user(user)
+    assert mask_line_user(None) == "no LINE id" and mask_line_user("U1") == "XXXX"
 
 
 def test_content_line_no_longer_has_is_gone_not_retried(app, client, fake):
