@@ -46,6 +46,11 @@ class Config:
     LINE_CHANNEL_SECRET: str | None = None
     LINE_CHANNEL_ACCESS_TOKEN: str | None = None
     LINE_API_BASE_URL: str = "https://api.line.me"
+    LINE_DATA_API_BASE_URL: str = "https://api-data.line.me"  # where LINE keeps what people send (images, voice notes)
+    # The images, voice notes, videos and files people send on LINE, copied here (mode 0600, random names): LINE
+    # deletes them after some days. Over LINE_MEDIA_MAX_BYTES one is not kept (its row says "too-large").
+    MEDIA_DIR: Path = INSTANCE / "line_media"
+    LINE_MEDIA_MAX_BYTES: int = 20 * 1024 * 1024
     OPERATOR_DIAL_TARGET: str | None = None  # desk (the default: casework.desk_line), an E.164 number, sip: URI, queue:<name>
     OPERATOR_DIAL_TIMEOUT: int = 30
     # The operator desk (issue 16), in seconds: a caller is offered a message after DESK_MAX_WAIT; after
@@ -149,6 +154,9 @@ class Config:
                               f"not {self.PUBLIC_BASE_URL[:60]!r}")
         if not self.LINE_API_BASE_URL.startswith(("https://", "http://")):
             raise ConfigError(f"LINE_API_BASE_URL must be a URL such as https://api.line.me, not {self.LINE_API_BASE_URL[:60]!r}")
+        if not self.LINE_DATA_API_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError("LINE_DATA_API_BASE_URL must be a URL such as https://api-data.line.me, "
+                              f"not {self.LINE_DATA_API_BASE_URL[:60]!r}")
         if not self.TWILIO_SIGNATURE_CHECK and not self.development:
             raise ConfigError("TWILIO_SIGNATURE_CHECK=off is allowed only with HOTLINE_ENV=development")
         if self.development:

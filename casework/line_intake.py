@@ -1,6 +1,7 @@
 """LINE's webhook events, read and kept once (issue 17). The webhook has checked the signature; this reads the
 body, keeps each event by its `webhookEventId` (a redelivery, or the same id twice, is a no-op) with the outbox row
-of its job (`work.line_event`), and leaves the conversation to that job (`line_chat`).
+of its job (`work.line_event`), and leaves the conversation to that job (`line_chat`). An image, a voice note, a
+video or a file gets a job of its own too, which copies it from LINE (casework.line_media).
 
 A redelivered event whose first delivery never reached us is kept: it is the first we hear of it."""
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from models import LineEvent, utcnow
 from models.upsert import insert_ignore
 
-from . import work
+from . import line_media, work
 
 PLAIN = re.compile(r"[\x21-\x7e]{1,64}")  # LINE's ids (ULIDs, U + hex) and tokens: printable ASCII
 TOKEN = re.compile(r"[\x21-\x7e]{1,255}")
@@ -99,4 +100,5 @@ def receive(session: Session, events: list[Event]) -> list[str]:
         job = work.line_event(event_id)
         work.add(session, job)
         job_ids.append(job.job_id)
+        job_ids += line_media.noted(session, event_id, event.line_user_id, event.payload)
     return job_ids

@@ -4,6 +4,11 @@ One run applies every retention period of `casework/config.py` (docs/deploy.md, 
 relay schedules it once a Bangkok day, a worker runs it, `flask retention run` runs it by hand.
 Whatever an open case needs stays. Each step selects only what still holds personal data, so a
 second run finds nothing left to do. The erasing helpers are shared with `flask subject erase`.
+
+LINE (issue 17) follows the same rules: the images, voice notes, videos and files people send go after
+RETENTION_RECORDING_DAYS, as voice messages do; what they wrote (the events' payloads, with their id) and what was
+sent to them after RETENTION_SMS_DAYS, as SMS do; a report's own words with its closed case's file. A chat with a
+report whose case is open keeps everything.
 """
 from __future__ import annotations
 
@@ -18,8 +23,25 @@ from sqlalchemy import and_, delete, exists, func, or_, select, union, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from models import Annotation, AuditEntry, Call, Case, CaseTransition, LinkedCall, Message, Report, utcnow
+from models import (
+    Annotation,
+    AuditEntry,
+    Call,
+    Case,
+    CaseTransition,
+    LineChat,
+    LineEvent,
+    LineMedia,
+    LineMessage,
+    LineReport,
+    LinkedCall,
+    Message,
+    Report,
+    utcnow,
+)
 from models.vocabulary import OPEN_STATUSES
+
+from . import line_media
 
 log = logging.getLogger(__name__)
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -29,7 +51,8 @@ CALLER_PARAMS = {"From", "Caller", "CallerName", "ForwardedFrom", "FromCity", "F
                  "CallerCity", "CallerState", "CallerZip", "CallerCountry"}
 RECORDING_PARAMS = {"RecordingUrl", "RecordingSid", "TranscriptionText", "TranscriptionUrl"}
 COUNTS = ("recordings_deleted", "recordings_failed", "numbers_blanked", "numbers_failed", "notes_deleted", "sms_deleted",
-          "reports_blanked", "case_notes_blanked")
+          "reports_blanked", "case_notes_blanked", "line_media_deleted", "line_events_blanked", "line_messages_blanked",
+          "line_reports_blanked")
 FAILED = ("recordings_failed", "numbers_failed")  # only a real run, which asks Twilio, can fail
 
 
@@ -70,6 +93,26 @@ def _scrub(call: Call, keys: set[str]) -> None:
     for event in call.events:
         if keys & set(event.params or {}):
             event.params = {k: v for k, v in event.params.items() if k not in keys}
+
+
+# --- erasing what a LINE user wrote and sent (issue 17), shared with the data-subject helper --------
+
+def blank_line_event(event: LineEvent, now: datetime | None = None) -> None:
+    """What they wrote (the event's payload: text, a location, a file's name) and their id; the event's type and
+    times stay."""
+    event.payload, event.line_user_id, event.reply_token, event.erased_at = {}, None, None, now or utcnow()
+
+
+def blank_line_message(message: LineMessage, now: datetime | None = None) -> None:
+    """What the hotline sent them (a reference, their place repeated back); a message not sent yet never will be."""
+    message.messages, message.reply_token, message.erased_at = [], None, now or utcnow()
+    if message.status == "pending":
+        message.status, message.last_error = "refused", "erased before it was sent"
+
+
+def blank_line_report(report: LineReport) -> None:
+    """The person's own words and point; the report's kind and province stay, as the case file's do."""
+    report.account = report.latitude = report.longitude = report.callback_consent = None
 
 
 def recording_sid(call: Call) -> str | None:
@@ -156,6 +199,37 @@ def _case_notes(cut: Cutoffs):
     return and_(CaseTransition.case_id.in_(_old_closed_cases(cut)), CaseTransition.note.is_not(None))
 
 
+def _open_line_chats():
+    return select(LineReport.chat_id).join(Case, Case.id == LineReport.case_id).where(Case.status.in_(OPEN_STATUSES))
+
+
+def _line_event_of_no_open_case():
+    open_users = select(LineChat.line_user_id).where(LineChat.id.in_(_open_line_chats()))
+    return or_(LineEvent.line_user_id.is_(None), LineEvent.line_user_id.not_in(open_users))
+
+
+def _line_media(cut: Cutoffs):
+    events = select(LineEvent.id).where(_line_event_of_no_open_case())
+    return and_(LineMedia.status == "kept", LineMedia.received_at < cut.recording,
+                or_(LineMedia.event_id.is_(None), LineMedia.event_id.in_(events)))
+
+
+def _line_events(cut: Cutoffs):
+    return and_(LineEvent.erased_at.is_(None), LineEvent.received_at < cut.sms, _line_event_of_no_open_case())
+
+
+def _line_messages(cut: Cutoffs):
+    return and_(LineMessage.erased_at.is_(None), LineMessage.created_at < cut.sms,
+                LineMessage.chat_id.not_in(_open_line_chats()))
+
+
+def _line_reports(cut: Cutoffs):
+    return and_(or_(LineReport.account.is_not(None), LineReport.latitude.is_not(None),
+                    LineReport.callback_consent.is_not(None)),
+                or_(LineReport.case_id.in_(_old_closed_cases(cut)),
+                    and_(LineReport.case_id.is_(None), LineReport.started_at < cut.sms)))  # left half-way
+
+
 def _count(session: Session, model, condition) -> int:
     return session.scalar(select(func.count()).select_from(model).where(condition))
 
@@ -179,9 +253,14 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
             counts["sms_deleted"] = _count(session, Message, _sms(cut))
             counts["reports_blanked"] = _count(session, Report, _reports(cut))
             counts["case_notes_blanked"] = _count(session, CaseTransition, _case_notes(cut))
+            counts["line_media_deleted"] = _count(session, LineMedia, _line_media(cut))
+            counts["line_events_blanked"] = _count(session, LineEvent, _line_events(cut))
+            counts["line_messages_blanked"] = _count(session, LineMessage, _line_messages(cut))
+            counts["line_reports_blanked"] = _count(session, LineReport, _line_reports(cut))
         return counts
     counts["recordings_deleted"], counts["recordings_failed"] = _delete_recordings(sessions, cut, client)
     counts["numbers_blanked"], counts["numbers_failed"] = _blank_numbers(sessions, cut, client)
+    counts["line_media_deleted"] = _delete_line_media(sessions, cut, config)
     with sessions.begin() as session:
         quiet = {"synchronize_session": False}
         counts["notes_deleted"] = session.execute(delete(Annotation).where(_notes(cut)), execution_options=quiet).rowcount
@@ -191,6 +270,17 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
                                                        latitude=None, longitude=None), execution_options=quiet).rowcount
         counts["case_notes_blanked"] = session.execute(
             update(CaseTransition).where(_case_notes(cut)).values(note=None), execution_options=quiet).rowcount
+        session.execute(update(LineMessage).where(_line_messages(cut), LineMessage.status == "pending")
+                        .values(status="refused", last_error="erased before it was sent"), execution_options=quiet)
+        counts["line_messages_blanked"] = session.execute(
+            update(LineMessage).where(_line_messages(cut)).values(messages=[], reply_token=None, erased_at=now),
+            execution_options=quiet).rowcount
+        counts["line_events_blanked"] = session.execute(
+            update(LineEvent).where(_line_events(cut)).values(payload={}, line_user_id=None, reply_token=None,
+                                                              erased_at=now), execution_options=quiet).rowcount
+        counts["line_reports_blanked"] = session.execute(
+            update(LineReport).where(_line_reports(cut)).values(account=None, latitude=None, longitude=None,
+                                                                callback_consent=None), execution_options=quiet).rowcount
         session.add(AuditEntry(at=now, action="retention", target=f"retention:{day or day_of(now)}",
                                reason=json.dumps(counts, sort_keys=True)))
     log.info("retention run: %s", json.dumps(counts, sort_keys=True))
@@ -199,6 +289,20 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
 
 def _delete_recordings(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[int, int]:
     return _erase(sessions, _recordings(cut), lambda call: delete_at_twilio(client, recording_sid(call)), forget_recording)
+
+
+def _delete_line_media(sessions: sessionmaker, cut: Cutoffs, config) -> int:
+    """The files first, each batch's rows marked in the same transaction (a file gone before a failed commit is
+    gone: the row then says kept, and the console answers 404 for it)."""
+    deleted = 0
+    while True:
+        with sessions.begin() as session:
+            batch = session.scalars(select(LineMedia).where(_line_media(cut)).order_by(LineMedia.id).limit(BATCH)).all()
+            for media in batch:
+                line_media.forget(config, media)
+            deleted += len(batch)
+        if len(batch) < BATCH:
+            return deleted
 
 
 def _blank_numbers(sessions: sessionmaker, cut: Cutoffs, client) -> tuple[int, int]:

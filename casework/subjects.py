@@ -1,25 +1,47 @@
-"""Data-subject requests (PDPA): everything held for one phone number, to show, export or erase.
+"""Data-subject requests (PDPA): everything held for one phone number, or for one LINE user id (issue 17), to
+show, export or erase.
 
 What an open case needs stays, and so does a closed case's file until its retention period ends
-(casework/retention.py); every record kept is listed with the reason.
+(casework/retention.py); every record kept is listed with the reason. A LINE user's chat is like a caller's call:
+while one of its reports has an open case, the whole thread stays (the operator may still answer them); else their
+images and files are deleted, what they wrote and what was sent to them blanked, and their id replaced in the chat
+(nothing can be sent to it again); the cases stay, with no personal data from the chat.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from models import Annotation, Call, Case, Contact, LinkedCall, Message, Report
+from models import (
+    Annotation,
+    Call,
+    Case,
+    Contact,
+    LineChat,
+    LineEvent,
+    LineMedia,
+    LineMessage,
+    LineReport,
+    LinkedCall,
+    Message,
+    Report,
+    utcnow,
+)
+from models.line_ids import LINE_USER_ID
 from models.phones import read_caller
 from models.vocabulary import OPEN_STATUSES
 
-from . import retention
+from . import line_media, retention
+
+LINE_COUNTS = ("line_chats", "line_events", "line_messages", "line_reports", "line_media")
 
 
 @dataclass
 class Holdings:
-    number: str
+    number: str | None  # the subject's phone number, or None for a LINE user (`line_user`)
     calls: list[Call] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
@@ -27,9 +49,17 @@ class Holdings:
     messages: list[Message] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     linked: dict[int, int] = field(default_factory=dict)  # call id -> the case it is linked to (casework.linking)
+    line_user: str | None = None
+    line_chats: list[LineChat] = field(default_factory=list)
+    line_events: list[LineEvent] = field(default_factory=list)
+    line_messages: list[LineMessage] = field(default_factory=list)
+    line_reports: list[LineReport] = field(default_factory=list)
+    line_media: list[LineMedia] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in ("calls", "cases", "reports", "notes", "messages", "contacts")}
+        names = ("cases", *LINE_COUNTS) if self.line_user else ("calls", "cases", "reports", "notes", "messages",
+                                                                   "contacts")
+        return {name: len(getattr(self, name)) for name in names}
 
     def case_of_call(self, call: Call) -> Case | None:
         return next((case for case in self.cases if case.call_id == call.id or case.id == self.linked.get(call.id)),
@@ -39,6 +69,29 @@ class Holdings:
 def normalise(number: str) -> str | None:
     """E.164, as the call log stores it; None when it is no phone number."""
     return read_caller(number).e164
+
+
+def line_user_id(text: str) -> str | None:
+    """A LINE user id as LINE writes it (U and 32 hex digits); None when it is not one."""
+    text = (text or "").strip()
+    return text if LINE_USER_ID.fullmatch(text) else None
+
+
+def find_line_user(session: Session, user: str) -> Holdings:
+    held = Holdings(None, line_user=user)
+    held.line_chats = list(session.scalars(select(LineChat).where(LineChat.line_user_id == user)))
+    chat_ids = [chat.id for chat in held.line_chats]
+    held.line_events = list(session.scalars(select(LineEvent).where(LineEvent.line_user_id == user)
+                                            .order_by(LineEvent.id)))
+    held.line_messages = list(session.scalars(select(LineMessage).where(LineMessage.chat_id.in_(chat_ids))
+                                              .order_by(LineMessage.id)))
+    held.line_reports = list(session.scalars(select(LineReport).where(LineReport.chat_id.in_(chat_ids))
+                                             .order_by(LineReport.id)))
+    held.line_media = list(session.scalars(select(LineMedia).where(
+        LineMedia.event_id.in_([event.id for event in held.line_events])).order_by(LineMedia.id)))
+    held.cases = list(session.scalars(select(Case).where(
+        Case.id.in_([report.case_id for report in held.line_reports if report.case_id])).order_by(Case.id)))
+    return held
 
 
 def find(session: Session, number: str) -> Holdings:
@@ -66,7 +119,11 @@ def _row(obj) -> dict:
 
 
 def export(held: Holdings) -> dict:
-    """Everything held, as JSON-ready data (times stay datetimes: dump with `default=str`)."""
+    """Everything held, as JSON-ready data (times stay datetimes: dump with `default=str`). A LINE user's images
+    and files are listed (kind, name, size, type, where under MEDIA_DIR); the files themselves are copied by hand."""
+    if held.line_user:
+        return {"line_user": held.line_user, "cases": [_row(case) for case in held.cases],
+                **{name: [_row(row) for row in getattr(held, name)] for name in LINE_COUNTS}}
     calls = [{**_row(call), "events": [_row(event) for event in call.events]} for call in held.calls]
     return {"number": held.number, "calls": calls, "cases": [_row(case) for case in held.cases],
             "reports": [_row(r) for r in held.reports], "notes": [_row(n) for n in held.notes],
@@ -76,7 +133,9 @@ def export(held: Holdings) -> dict:
 @dataclass
 class Erasure:
     erased: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("numbers_blanked", "recordings_deleted", "notes_deleted", "report_numbers_blanked", "sms_deleted"), 0))
+        ("numbers_blanked", "recordings_deleted", "notes_deleted", "report_numbers_blanked", "sms_deleted",
+         "line_media_deleted", "line_events_blanked", "line_messages_blanked", "line_reports_blanked",
+         "line_chats_erased"), 0))
     kept: list[str] = field(default_factory=list)
 
 
@@ -124,4 +183,36 @@ def erase(session: Session, held: Holdings, config, client=None) -> Erasure:
     for contact in held.contacts:
         done.kept.append(f"contact {contact.id} ({contact.centre.code}, level {contact.level}): a field team's work "
                          "number; remove it from data/contacts.csv and run `flask centres load`")
+    return done
+
+
+def erase_line_user(session: Session, held: Holdings, config) -> Erasure:
+    """Erase what a LINE user sent and was sent, unless an open case still needs the thread; the caller commits."""
+    done = Erasure()
+    open_cases = [case.reference for case in held.cases if case.status in OPEN_STATUSES]
+    if open_cases:
+        done.kept.append(f"LINE chat: case {', '.join(open_cases)} is open; the whole thread (what they wrote and "
+                         "sent, their id) stays while the case is worked on")
+        return done
+    now = utcnow()
+    for media in held.line_media:
+        line_media.forget(config, media)
+        session.delete(media)
+        done.erased["line_media_deleted"] += 1
+    for event in held.line_events:
+        retention.blank_line_event(event, now)
+        done.erased["line_events_blanked"] += 1
+    for message in held.line_messages:
+        retention.blank_line_message(message, now)
+        done.erased["line_messages_blanked"] += 1
+    for report in held.line_reports:
+        retention.blank_line_report(report)
+        done.erased["line_reports_blanked"] += 1
+    for chat in held.line_chats:
+        chat.line_user_id = f"erased-{secrets.token_hex(8)}"  # unique and no one's: nothing is sent to it again
+        chat.heard_at, chat.unfollowed_at, chat.person_asked_at = None, now, None
+        done.erased["line_chats_erased"] += 1
+    for case in held.cases:
+        done.kept.append(f"case {case.reference} (closed): the case file (kind, place, outcome) is kept "
+                         f"{config.RETENTION_CLOSED_CASE_YEARS} years after closing (RETENTION_CLOSED_CASE_YEARS)")
     return done

@@ -85,6 +85,11 @@ def send_line_message(message_id: int) -> Work:
     return Work("send_line_message", (message_id,), f"line-msg-{message_id}", DEFAULT)
 
 
+def line_content(event_id: int) -> Work:
+    """An image, voice note, video or file a LINE user sent, copied from LINE's data API (casework.line_media)."""
+    return Work("line_content", (event_id,), f"line-content-{event_id}", DEFAULT)
+
+
 def escalation_of(job_id: str) -> int | None:
     """The escalation id of a `send_escalation` job id, else None."""
     number = job_id.removeprefix("sms-")

@@ -35,6 +35,8 @@ class LineEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)  # the event object (a message's text included)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The payload blanked (what the person wrote, their id: retention, a data-subject erasure); None: still held.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LineChat(Base):
@@ -102,3 +104,29 @@ class LineMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: the bot
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its texts blanked (retention, erasure)
+
+
+class LineMedia(Base):
+    """An image, voice note, video or file the person sent, kept like a call's voice message. LINE keeps the content
+    only some days, so a job (casework.line_media) copies it into MEDIA_DIR under `stored_as`, a random name chosen
+    with the row (a re-run writes the same file, never a second one); never served by URL, only through the console.
+    The person is found through the event (`LineEvent.line_user_id`): no second copy of their id here."""
+
+    __tablename__ = "line_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("line_events.id", ondelete="SET NULL"), unique=True)
+    message_id: Mapped[str] = mapped_column(String(64))  # LINE's id of the message, for its content
+    kind: Mapped[str] = mapped_column(String(8))  # image, audio, video, file
+    file_name: Mapped[str | None] = mapped_column(String(255))  # a file message's own name (the person's)
+    # pending, kept, dry-run (no access token), too-large, external (not on LINE's servers), gone, failed, deleted
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    stored_as: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)  # bytes kept
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the file removed (retention, erasure)

@@ -107,7 +107,7 @@ def redis_url() -> str:
 def config(database_url, tmp_path) -> Config:
     cfg = Config(ENV="test", DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN, SECRET_KEY="test",
                  OPERATOR_DIAL_TARGET=OPERATOR, PUBLIC_BASE_URL=None, SPOOL_DIR=tmp_path / "spool",
-                 PROMPTS_DIR=tmp_path / "prompts", TESTING=True)
+                 MEDIA_DIR=tmp_path / "line_media", PROMPTS_DIR=tmp_path / "prompts", TESTING=True)
     cfg.check()
     return cfg
 

@@ -174,7 +174,8 @@ def test_every_job_casework_names_is_a_job_the_workers_run():
              work.hurry_escalation(7, 0, 1), work.check_acknowledged(7, 2, 1), work.hurried_check(7, 1), work.run_retention("2026-12-03"),
              work.recount_reports(None, "2026-12-03", "all-2026-12-03"), work.line_event(5), work.send_line_message(6),
              work.desk_route("w1-1"), work.desk_ring(1), work.desk_hang_up(1), work.desk_add_interpreter(1),
-             work.desk_offer_message(1, "20261205030000"), work.desk_control(1, "hold", 1), work.desk_call_back(1, "20261205030000")]
+             work.desk_offer_message(1, "20261205030000"), work.desk_control(1, "hold", 1), work.desk_call_back(1, "20261205030000"),
+             work.line_content(8)]
     assert {w.job for w in named} == set(JOBS)
     for w in named:
         assert import_attribute(outbox.job_function(w.job)) is JOBS[w.job]

@@ -6,12 +6,35 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from helpers.records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_report, add_sms
+from helpers.records import (
+    CALLER,
+    Recordings,
+    add_author,
+    add_call,
+    add_case,
+    add_line_user,
+    add_note,
+    add_report,
+    add_sms,
+)
 from sqlalchemy import select
 
 from casework import retention
 from casework.linking import link
-from models import Annotation, ApiToken, AuditEntry, Call, CaseTransition, Message, Report
+from models import (
+    Annotation,
+    ApiToken,
+    AuditEntry,
+    Call,
+    CaseTransition,
+    LineChat,
+    LineEvent,
+    LineMedia,
+    LineMessage,
+    LineReport,
+    Message,
+    Report,
+)
 
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
@@ -230,3 +253,37 @@ def test_the_relay_enqueues_one_run_a_bangkok_day_after_the_hour_and_a_rerun_is_
     entries = audits(db)
     assert [e.target for e in entries] == ["retention:2026-04-11"]
     assert fresh(db, call).recording_sid is None and fresh(db, call).from_e164 is None
+
+
+def test_line_media_go_after_the_recordings_period_and_words_after_the_sms_one_unless_a_case_is_open(app, db):
+    """What a LINE user sent follows the recordings' rule (issue 17): their images after 90 days, what they wrote and
+    what was sent to them after 365 (as SMS), a chat with an open case keeps everything; a second run finds nothing."""
+    config = app.config["HOTLINE"]
+    with travel(0):
+        gone = add_line_user(db, config)  # asked for other help: no case
+        kept = add_line_user(db, config, add_case(db, source="line"), user="U" + "1" * 32)
+    with travel(89):
+        assert run(app, dry_run=True)["line_media_deleted"] == 0
+    with travel(91):
+        assert run(app, dry_run=True)["line_media_deleted"] == 1 and gone.file.exists()
+        counts = run(app)
+    assert counts["line_media_deleted"] == 1 and counts["line_events_blanked"] == 0
+    assert not gone.file.exists() and kept.file.exists()
+    db.expire_all()
+    media = db.get(LineMedia, gone.media.id)
+    assert (media.status, media.content_type, media.size) == ("deleted", None, None) and media.deleted_at is not None
+    with travel(366):
+        counts = run(app)
+    assert (counts["line_events_blanked"], counts["line_messages_blanked"], counts["line_reports_blanked"]) == (2, 1, 1)
+    db.expire_all()
+    assert [(e.payload, e.line_user_id) for e in db.scalars(select(LineEvent).where(
+        LineEvent.id.in_([e.id for e in gone.events])))] == [({}, None), ({}, None)]
+    assert db.get(LineMessage, gone.message.id).messages == [] and db.get(LineReport, gone.report.id).account is None
+    assert all(e.payload for e in db.scalars(select(LineEvent).where(LineEvent.id.in_([e.id for e in kept.events]))))
+    assert db.get(LineMessage, kept.message.id).messages and db.get(LineReport, kept.report.id).account
+    assert db.get(LineMedia, kept.media.id).status == "kept" and kept.file.exists()
+    assert db.get(LineChat, kept.chat.id).line_user_id == "U" + "1" * 32
+    with travel(366.5):
+        again = run(app)
+    assert {k: v for k, v in again.items() if k.startswith("line_")} == dict.fromkeys(
+        ("line_media_deleted", "line_events_blanked", "line_messages_blanked", "line_reports_blanked"), 0)

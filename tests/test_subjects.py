@@ -4,12 +4,23 @@ from __future__ import annotations
 import json
 import os
 
-from helpers.records import CALLER, Recordings, add_author, add_call, add_case, add_note, add_sms
+from helpers.records import (
+    ACCOUNT,
+    CALLER,
+    LINE_USER,
+    Recordings,
+    add_author,
+    add_call,
+    add_case,
+    add_line_user,
+    add_note,
+    add_sms,
+)
 from sqlalchemy import select
 
 from casework import subjects
 from casework.linking import link
-from models import Annotation, AuditEntry, Call, Case, Message, User
+from models import Annotation, AuditEntry, Call, Case, LineChat, LineEvent, LineMedia, LineMessage, LineReport, Message, User
 
 
 def admin(db, role: str = "admin") -> User:
@@ -139,3 +150,84 @@ def test_only_an_active_admin_may_answer_and_a_bad_number_is_a_clear_error(app, 
     assert declined.exit_code == 1
     db.expire_all()
     assert db.scalars(select(AuditEntry)).all() == []
+
+
+# --- a LINE user id as the subject (issue 17) ----------------------------------------------------
+
+def closed_line_case(db, config):
+    case = add_case(db, source="line")
+    held = add_line_user(db, config, case)
+    case = db.get(Case, case.id)
+    case.move_to("closed", "user:1", outcome="referred_police")
+    db.commit()
+    add_line_user(db, config, user="U" + "0" * 32)  # someone else
+    return held, case
+
+
+def test_a_line_users_holdings_are_found_and_exported_with_their_media_and_audited_masked(app, db, tmp_path):
+    admin(db)
+    held, case = closed_line_case(db, app.config["HOTLINE"])
+    runner = app.test_cli_runner()
+    found = runner.invoke(args=["subject", "find", "--line-user", LINE_USER, "--by", "admin", "--reason", "PDPA 2026/20"])
+    assert found.exit_code == 0, found.output
+    assert "cases 1, line_chats 1, line_events 2, line_messages 1, line_reports 1, line_media 1" in found.output
+    assert f"line image {held.media.id}" in found.output and LINE_USER not in found.output
+    path = tmp_path / "line.json"
+    exported = runner.invoke(args=["subject", "export", "--line-user", LINE_USER, "--by", "admin", "--output", str(path)])
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(path.read_text())
+    assert data["line_user"] == LINE_USER and [c["reference"] for c in data["cases"]] == [case.reference]
+    assert data["line_events"][0]["payload"]["message"]["text"] == ACCOUNT and data["line_reports"][0]["account"] == ACCOUNT
+    assert [(m["kind"], m["stored_as"], m["size"]) for m in data["line_media"]] == [("image", held.media.stored_as,
+                                                                                      held.media.size)]
+    db.expire_all()
+    targets = db.scalars(select(AuditEntry.target).order_by(AuditEntry.id)).all()
+    assert targets == ["subject:line:UXXXX…4f4f"] * 2
+
+
+def test_erase_of_a_line_user_removes_their_media_files_and_personal_data_and_keeps_the_case(app, db):
+    admin(db)
+    held, case = closed_line_case(db, app.config["HOTLINE"])
+    media_id, event_ids = held.media.id, [e.id for e in held.events]
+    result = app.test_cli_runner().invoke(args=["subject", "erase", "--line-user", LINE_USER, "--by", "admin",
+                                                "--reason", "PDPA 2026/21", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert ("line media deleted 1, line events blanked 2, line messages blanked 1, line reports blanked 1, "
+            "line chats erased 1") in result.output
+    assert f"kept: case {case.reference} (closed)" in result.output
+    assert not held.file.exists()
+    db.expire_all()
+    assert db.scalars(select(LineMedia.id)).all() != [] and db.get(LineMedia, media_id) is None
+    assert [p.name for p in held.file.parent.iterdir()] != []  # the other person's image stays
+    assert subjects.find_line_user(db, LINE_USER).counts() == {"cases": 0, "line_chats": 0, "line_events": 0,
+                                                               "line_messages": 0, "line_reports": 0, "line_media": 0}
+    for event in (db.get(LineEvent, event_id) for event_id in event_ids):
+        assert event.payload == {} and event.line_user_id is None and event.erased_at is not None
+    assert db.get(LineMessage, held.message.id).messages == []
+    report = db.get(LineReport, held.report.id)
+    assert (report.account, report.latitude, report.callback_consent) == (None, None, None)
+    assert (report.case_id, report.kind, report.province_code) == (case.id, "forced_labour", "50")
+    chat = db.get(LineChat, held.chat.id)
+    assert chat.line_user_id.startswith("erased-") and chat.unfollowed_at is not None  # nothing is sent to it
+    assert db.get(Case, case.id).status == "closed"
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_erase")).one()
+    assert json.loads(entry.reason)["line_media_deleted"] == 1 and LINE_USER not in entry.target
+
+
+def test_erase_of_a_line_user_with_an_open_case_keeps_the_thread_and_says_why(app, db):
+    case = add_case(db, source="line")
+    held = add_line_user(db, app.config["HOTLINE"], case)
+    done = subjects.erase_line_user(db, subjects.find_line_user(db, LINE_USER), app.config["HOTLINE"])
+    db.commit()
+    assert not any(done.erased.values()) and f"case {case.reference} is open" in done.kept[0]
+    assert held.file.exists() and db.get(LineChat, held.chat.id).line_user_id == LINE_USER
+
+
+def test_a_bad_line_user_id_or_two_subjects_at_once_is_a_clear_error(app, db):
+    admin(db)
+    runner = app.test_cli_runner()
+    wrong = runner.invoke(args=["subject", "find", "--line-user", "not-an-id", "--by", "admin"])
+    assert wrong.exit_code == 1 and "not a LINE user id" in wrong.output
+    both = runner.invoke(args=["subject", "find", "--line-user", LINE_USER, "--number", CALLER, "--by", "admin"])
+    neither = runner.invoke(args=["subject", "find", "--by", "admin"])
+    assert both.exit_code == neither.exit_code == 1 and "one of the two" in both.output

@@ -83,6 +83,11 @@ def send_line_message(message_id: int) -> None:
     line_api.send_in(runtime.current(), message_id)
 
 
+def line_content(event_id: int) -> None:
+    """An image, voice note, video or file a LINE user sent, copied from LINE; LINE busy raises (RQ retries)."""
+    line_api.fetch_content_in(runtime.current(), event_id)
+
+
 def desk_route(trigger: str) -> None:
     """Offer waiting callers to free operators, and ring them (workers.desk_twilio)."""
     desk_twilio.route(trigger)
@@ -122,7 +127,8 @@ JOBS = {"start_escalation": start_escalation, "restart_escalation": restart_esca
         "send_escalation": send_escalation, "run_retention": run_retention, "recount_reports": recount_reports,
         "line_event": line_event, "send_line_message": send_line_message, "desk_route": desk_route,
         "desk_ring": desk_ring, "desk_hang_up": desk_hang_up, "desk_add_interpreter": desk_add_interpreter,
-        "desk_offer_message": desk_offer_message, "desk_control": desk_control, "desk_call_back": desk_call_back}
+        "desk_offer_message": desk_offer_message, "desk_control": desk_control, "desk_call_back": desk_call_back,
+        "line_content": line_content}
 
 
 def step_in(context: Context, step_function, *args) -> None:

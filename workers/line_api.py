@@ -3,14 +3,15 @@ so tests can point it at a mock. line-bot-sdk's MessagingApi could send these to
 `push_message(..., x_line_retry_key=...)`), but it would add no behaviour: the messages are kept as LINE's JSON,
 built with the SDK's models (casework.line_chat), and two posts with a status rule each (a 409 is accepted, a
 429 or 5xx is retried) are shorter here than the SDK's exceptions mapped back onto them. A 429, a 5xx or no answer raises
-`LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good."""
+`LineUnavailable` for RQ's retries; another 4xx is `LineRefused`, for good. The content people send (images, voice
+notes, files) is fetched here too, from LINE_DATA_API_BASE_URL, by the same status rule (casework.line_media)."""
 from __future__ import annotations
 
 import logging
 
 import requests
 
-from casework import line_outbox
+from casework import line_media, line_outbox
 from casework.line_outbox import Outgoing
 
 from .runtime import Context
@@ -84,3 +85,56 @@ def _message(answer: requests.Response) -> str:
         return str(answer.json().get("message", ""))[:200]
     except (ValueError, AttributeError):
         return ""
+
+
+# --- what people send: images, voice notes, videos, files (casework.line_media) -------------------
+
+CHUNK = 64 * 1024
+
+
+def fetch_content_in(context: Context, event_id: int) -> None:
+    """Copy one message's content from LINE's data API into MEDIA_DIR; raises LineUnavailable for a retry."""
+    with context.sessions.begin() as session:
+        fetch = line_media.prepare(session, context.config, event_id)
+    if fetch is None:
+        return
+    try:
+        size, kind = fetch_content(context.config, fetch)
+    except LineRefused as error:
+        with context.sessions.begin() as session:
+            line_media.refused(session, fetch, str(error))
+        log.warning("line media %s not given by LINE (%s)", fetch.media_id, error)
+        return
+    except LineUnavailable as error:
+        with context.sessions.begin() as session:
+            line_media.not_yet(session, fetch, str(error))
+        log.warning("line media %s not fetched yet (%s); retried", fetch.media_id, error)
+        raise
+    with context.sessions.begin() as session:
+        if size is None:
+            line_media.too_large(session, fetch, context.config.LINE_MEDIA_MAX_BYTES)
+        else:
+            line_media.kept(session, fetch, size, kind)
+    log.info("line media %s %s", fetch.media_id, "too large: not kept" if size is None else f"kept ({size} bytes)")
+
+
+def fetch_content(config, fetch: line_media.Fetch) -> tuple[int | None, str | None]:
+    """The content written to the row's file: (its size, or None when too large; LINE's content type)."""
+    url = f"{config.LINE_DATA_API_BASE_URL.rstrip('/')}/v2/bot/message/{fetch.message_id}/content"
+    try:
+        answer = requests.get(url, stream=True, timeout=TIMEOUT,
+                              headers={"Authorization": f"Bearer {config.LINE_CHANNEL_ACCESS_TOKEN}"})
+    except requests.RequestException as error:
+        raise LineUnavailable(type(error).__name__) from None
+    with answer:
+        _raise_if_busy(answer)
+        if answer.status_code != 200:
+            raise LineRefused(f"{answer.status_code} {_message(answer)}")
+        length = answer.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > config.LINE_MEDIA_MAX_BYTES:
+            return None, None  # not even read
+        try:
+            size = line_media.write(config, fetch.stored_as, answer.iter_content(CHUNK))
+        except requests.RequestException as error:
+            raise LineUnavailable(type(error).__name__) from None
+        return size, answer.headers.get("Content-Type")

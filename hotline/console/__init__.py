@@ -57,6 +57,7 @@ from . import (  # noqa: E402,F401
     i18n,
     intake_page,
     interpreters_page,
+    line_media,
     links,
     login,
     pages,

@@ -59,7 +59,8 @@ QUEUE = {"urgent": _l("urgent"), "default": _l("general"), "sms": _l("SMS")}  # 
 AUDIT = {
     "login": _l("logged in"), "login_failed": _l("failed login"), "login_blocked": _l("login blocked (too many attempts)"),
     "logout": _l("logged out"), "reveal_number": _l("revealed a caller number"),
-    "play_recording": _l("played a recording"), "edit_call": _l("changed a call"), "open_case": _l("opened a case"),
+    "play_recording": _l("played a recording"), "view_line_media": _l("opened what a person sent on LINE"),
+    "edit_call": _l("changed a call"), "open_case": _l("opened a case"),
     "export_csv": _l("exported CSV"), "api_call": _l("API call"),
     "export_case": _l("printed a case for handover"),
     "retention": _l("retention run"), "subject_find": _l("data-subject request: looked up"),

@@ -24,6 +24,7 @@ ROUTES = {
     "console.call": ("GET", "/console/calls/{call}", EVERYONE, None),
     "console.reveal": ("POST", "/console/calls/{call}/reveal", STAFF, {"reason": "caller asked to be called back"}),
     "console.recording": ("GET", "/console/calls/{call}/recording", EVERYONE, None),
+    "console.line_media_file": ("GET", "/console/line/media/1", STAFF, None),  # what a LINE user sent: their account
     "console.add_note": ("POST", "/console/calls/{call}/notes", EVERYONE, {"body": "spoke to the caller"}),
     "console.set_details": ("POST", "/console/calls/{call}/details", STAFF,
                             {"category": "forced_labour", "province": "50", "urgency": "normal"}),

@@ -3,10 +3,29 @@ and a stand-in for Twilio's Recordings API."""
 from __future__ import annotations
 
 import itertools
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
-from models import Annotation, Call, CallEvent, Case, Message, Report, User, utcnow
+from casework import line_media
+from models import (
+    Annotation,
+    Call,
+    CallEvent,
+    Case,
+    LineChat,
+    LineEvent,
+    LineMedia,
+    LineMessage,
+    LineReport,
+    Message,
+    Report,
+    User,
+    utcnow,
+)
 
 SIDS = itertools.count(1)
 CALLER = "+66812345678"
@@ -77,6 +96,48 @@ def add_report(session, case: Case, token_id: int, number: str = CALLER) -> Repo
     session.add(report)
     session.commit()
     return report
+
+
+LINE_USER = "U" + "4f" * 16
+ACCOUNT = "my brother is kept on a boat at the pier"
+
+
+@dataclass
+class LineHeld:
+    chat: LineChat
+    events: list[LineEvent]
+    message: LineMessage
+    report: LineReport
+    media: LineMedia
+    file: Path
+
+
+def add_line_user(session, config, case: Case | None = None, user: str = LINE_USER) -> LineHeld:
+    """A LINE user's chat as the chat leaves it: their words and an image (its file kept), the hotline's answer, and
+    a report (with its case, if given)."""
+    chat = session.scalars(select(LineChat).where(LineChat.line_user_id == user)).first()
+    if chat is None:
+        chat = LineChat(line_user_id=user, step="main", language="th", heard_at=utcnow(), started_at=utcnow())
+        session.add(chat)
+        session.flush()
+    n = next(SIDS)
+    said = LineEvent(webhook_event_id=f"01SAID{n}", type="message", line_user_id=user, reply_token="r",
+                     payload={"source": {"userId": user}, "message": {"type": "text", "id": f"{n}1", "text": ACCOUNT}})
+    sent = LineEvent(webhook_event_id=f"01IMAGE{n}", type="message", line_user_id=user,
+                     payload={"source": {"userId": user}, "message": {"type": "image", "id": f"{n}2"}})
+    session.add_all([said, sent])
+    session.flush()
+    message = LineMessage(chat_id=chat.id, event_id=said.id, messages=[{"type": "text", "text": "1300-69-000001"}],
+                          retry_key=f"key-{n}", status="sent", attempts=1)
+    report = LineReport(chat_id=chat.id, case_id=case.id if case else None, kind="forced_labour", province_code="50",
+                        latitude=13.7, longitude=100.5, callback_consent=True, account=ACCOUNT)
+    name = secrets.token_hex(16)
+    size = line_media.write(config, name, [b"\xff\xd8 a photo of the boat"])
+    media = LineMedia(event_id=sent.id, message_id=f"{n}2", kind="image", status="kept", stored_as=name,
+                      content_type="image/jpeg", size=size, kept_at=utcnow())
+    session.add_all([message, report, media])
+    session.commit()
+    return LineHeld(chat, [said, sent], message, report, media, line_media.path_of(config, name))
 
 
 class Recordings:
