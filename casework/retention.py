@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from requests.exceptions import RequestException
-from sqlalchemy import and_, delete, exists, func, or_, select, union, update
+from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, union, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -52,7 +52,7 @@ CALLER_PARAMS = {"From", "Caller", "CallerName", "ForwardedFrom", "FromCity", "F
 RECORDING_PARAMS = {"RecordingUrl", "RecordingSid", "TranscriptionText", "TranscriptionUrl"}
 COUNTS = ("recordings_deleted", "recordings_failed", "numbers_blanked", "numbers_failed", "notes_deleted", "sms_deleted",
           "reports_blanked", "case_notes_blanked", "line_media_deleted", "line_events_blanked", "line_messages_blanked",
-          "line_reports_blanked")
+          "line_reports_blanked", "line_users_forgotten")
 FAILED = ("recordings_failed", "numbers_failed")  # only a real run, which asks Twilio, can fail
 
 
@@ -223,6 +223,13 @@ def _line_messages(cut: Cutoffs):
                 LineMessage.chat_id.not_in(_open_line_chats()))
 
 
+def _line_chats(cut: Cutoffs):
+    """Chats idle past the SMS period with no open case: their events are blanked by then, so the chat is the last
+    place that knows the LINE user; it becomes no one's (erased-<id>, like an erasure) and nothing is sent to it."""
+    return and_(LineChat.line_user_id.not_like("erased-%"), LineChat.id.not_in(_open_line_chats()),
+                func.coalesce(LineChat.heard_at, LineChat.started_at) < cut.sms)
+
+
 def _line_reports(cut: Cutoffs):
     return and_(or_(LineReport.account.is_not(None), LineReport.latitude.is_not(None),
                     LineReport.callback_consent.is_not(None)),
@@ -257,6 +264,7 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
             counts["line_events_blanked"] = _count(session, LineEvent, _line_events(cut))
             counts["line_messages_blanked"] = _count(session, LineMessage, _line_messages(cut))
             counts["line_reports_blanked"] = _count(session, LineReport, _line_reports(cut))
+            counts["line_users_forgotten"] = _count(session, LineChat, _line_chats(cut))
         return counts
     counts["recordings_deleted"], counts["recordings_failed"] = _delete_recordings(sessions, cut, client)
     counts["numbers_blanked"], counts["numbers_failed"] = _blank_numbers(sessions, cut, client)
@@ -281,6 +289,10 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
         counts["line_reports_blanked"] = session.execute(
             update(LineReport).where(_line_reports(cut)).values(account=None, latitude=None, longitude=None,
                                                                 callback_consent=None), execution_options=quiet).rowcount
+        counts["line_users_forgotten"] = session.execute(
+            update(LineChat).where(_line_chats(cut)).values(
+                line_user_id=literal("erased-").concat(cast(LineChat.id, String)), unfollowed_at=now),
+            execution_options=quiet).rowcount
         session.add(AuditEntry(at=now, action="retention", target=f"retention:{day or day_of(now)}",
                                reason=json.dumps(counts, sort_keys=True)))
     log.info("retention run: %s", json.dumps(counts, sort_keys=True))

@@ -283,7 +283,11 @@ def test_line_media_go_after_the_recordings_period_and_words_after_the_sms_one_u
     assert db.get(LineMessage, kept.message.id).messages and db.get(LineReport, kept.report.id).account
     assert db.get(LineMedia, kept.media.id).status == "kept" and kept.file.exists()
     assert db.get(LineChat, kept.chat.id).line_user_id == "U" + "1" * 32
+    assert counts["line_users_forgotten"] == 1  # the chat was the last place that knew them
+    assert db.get(LineChat, gone.chat.id).line_user_id == f"erased-{gone.chat.id}"
+    assert db.get(LineChat, gone.chat.id).unfollowed_at is not None  # nothing is sent to no one
     with travel(366.5):
         again = run(app)
     assert {k: v for k, v in again.items() if k.startswith("line_")} == dict.fromkeys(
-        ("line_media_deleted", "line_events_blanked", "line_messages_blanked", "line_reports_blanked"), 0)
+        ("line_media_deleted", "line_events_blanked", "line_messages_blanked", "line_reports_blanked",
+         "line_users_forgotten"), 0)
