@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, LineChat, LineEvent, LineMessage, LineReport, User, utcnow
+from models import Case, LineChat, LineEvent, LineMedia, LineMessage, LineReport, User, utcnow
 from models.line import simulated
 from models.vocabulary import OPEN_STATUSES, TRAINING
 
@@ -57,6 +57,7 @@ class Said:
     buttons: list[str] = field(default_factory=list)
     by: str | None = None  # the operator's username
     status: str | None = None  # the hotline's message: pending, sent, dry-run, failed, refused
+    media_id: int | None = None  # an image, voice note, video or file kept (casework.line_media): played in the console
 
 
 def masked(line_user_id: str | None) -> str:
@@ -112,6 +113,10 @@ def thread(session: Session, chat: LineChat) -> tuple[list[Said], bool]:
     names = dict(session.execute(select(User.id, User.username).where(User.id.in_(operators))).all()) if operators \
         else {}
     said = [_from_person(event) for event in events]
+    kept = dict(session.execute(select(LineMedia.event_id, LineMedia.id).where(
+        LineMedia.event_id.in_([event.id for event in events]), LineMedia.status == "kept")).all()) if events else {}
+    for item, event in zip(said, events, strict=True):
+        item.media_id = kept.get(event.id)
     for message in messages:
         for sent in message.messages or []:
             said.append(Said(message.created_at, "operator" if message.sent_by_id else "bot", "text",

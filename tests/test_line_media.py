@@ -18,7 +18,7 @@ from helpers.prism import free_port, prism_mock
 from sqlalchemy import select
 
 from casework import line_media
-from models import AuditEntry, LineEvent, LineMedia, OutboxItem
+from models import AuditEntry, LineChat, LineEvent, LineMedia, OutboxItem, utcnow
 from models.line_ids import mask_line_user
 from workers import line_api
 from workers.runtime import Context
@@ -115,6 +115,11 @@ def test_an_image_is_kept_and_shown_through_the_console_audited(app, client, db,
     add_user(db, "operator", "operator")
     browser = Browser(app.test_client())
     browser.login("operator")
+    chat = LineChat(line_user_id=event["source"]["userId"], step="person", language="th", started_at=utcnow())
+    db.add(chat)
+    db.commit()
+    thread = browser.get(f"/console/chats/{chat.id}").get_data(as_text=True)
+    assert f'href="/console/line/media/{media.id}"' in thread  # the thread opens it
     shown = browser.get(f"/console/line/media/{media.id}")
     assert shown.status_code == 200 and shown.data == JPEG and shown.mimetype == "image/jpeg"
     assert shown.headers["X-Content-Type-Options"] == "nosniff"
