@@ -190,7 +190,9 @@ def case_line_thread(case: Case, user: User) -> dict:
     if chat is None:
         return {"line_chat": None}
     if not shown(user, facts.ACCOUNT):  # revealed with a reason with the intake's account (audited there)
-        return {"line_chat": chat, "line_thread_said": None, "line_thread_masked": line_inbox.masked(chat.line_user_id)}
+        hidden = [facts.ACCOUNT] if facts.may_reveal(user.role, facts.ACCOUNT) else []
+        return {"line_chat": chat, "line_thread_said": None, "line_thread_masked": line_inbox.masked(chat.line_user_id),
+                "line_thread_hidden": hidden}
     said, cut = line_inbox.thread(db(), chat)
     return {"line_chat": chat, "line_thread_said": said, "line_thread_cut": cut,
             "line_thread_masked": line_inbox.masked(chat.line_user_id)}

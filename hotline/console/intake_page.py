@@ -290,7 +290,10 @@ def reveal_case_facts(case_id: int):
     form = FactsRevealForm()
     g.facts_reveal_form = form
     klass = form.facts.data
-    offered = {*case_intake(case, user)["intake_hidden"], *case_reports(case, user).get("api_report_hidden", [])}
+    from .chats import case_line_thread  # chats reads this module's `shown`: imported here, not at the top
+
+    offered = {*case_intake(case, user)["intake_hidden"], *case_reports(case, user).get("api_report_hidden", []),
+               *case_line_thread(case, user).get("line_thread_hidden", [])}
     if klass not in offered:  # another role's class, one this role sees anyway, or nothing of it on the case
         form.form_errors.append(_("There is nothing of this kind for you to reveal on this case."))
         return render_case(case, 400)  # 403 is for a route the role may not use at all

@@ -172,6 +172,10 @@ def test_link_the_chat_to_a_case_and_the_field_officer_sees_the_thread_hidden(ap
     field = as_role("field_officer").get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert 'id="line-thread"' in field and "they took my passport" not in field and "Hidden from your role" in field
     assert {e.action for e in db.scalars(select(AuditEntry))} >= {"link_chat"}
+    officer = as_role("field_officer")  # a case with no intake: the thread's own reveal, with a reason, audited
+    shown = officer.post(f"/console/cases/{case.id}/reveal", {"facts": "account", "reason": "visiting the shelter"})
+    assert shown.status_code == 200 and "they took my passport" in shown.get_data(as_text=True)
+    assert db.scalars(select(AuditEntry.reason).where(AuditEntry.action == "reveal_account")).all() == ["visiting the shelter"]
 
 
 def test_admins_and_field_officers_have_no_inbox(app, as_role):
