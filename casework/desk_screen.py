@@ -7,13 +7,14 @@ passes the Bangkok day's bounds, since the calendar is the console's (hotline.co
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Call, DeskOffer, DeskProfile, DeskWait, User, utcnow
+from models import Call, DeskOffer, DeskProfile, DeskWait, LineChat, User, utcnow
+from models.line import SIMULATED_PREFIX
 from models.vocabulary import DESK_STATES
 
 from . import desk_line, work
@@ -95,6 +96,7 @@ class Board:
     abandoned_today: int
     callbacks_due: int
     now: datetime
+    chats: list[Line] = field(default_factory=list)  # LINE chats waiting for a person nobody has taken, per language
 
     seconds = SERVICE_LEVEL_SECONDS  # a class attribute, not a field: the page names the threshold
 
@@ -127,7 +129,20 @@ def board(session: Session, start: datetime, end: datetime, now: datetime | None
         DeskWait.callback_due.is_(True), DeskWait.callback_at.is_(None), real)) or 0
     return Board(lines=lines, longest_since=lines[0].longest_since if lines else None, team=team,
                  asked_today=len(decided), answered_in_time=in_time,
-                 abandoned_today=Counter(row.state for row in today)["abandoned"], callbacks_due=callbacks, now=now)
+                 abandoned_today=Counter(row.state for row in today)["abandoned"], callbacks_due=callbacks, now=now,
+                 chats=chats_waiting(session))
+
+
+def chats_waiting(session: Session) -> list[Line]:
+    """The LINE chats that asked for a person and nobody has taken (casework.line_inbox), per language, the longest
+    wait first; the simulator's are training."""
+    rows = session.execute(
+        select(LineChat.language, func.count(), func.min(LineChat.person_asked_at))
+        .where(LineChat.person_asked_at.is_not(None), LineChat.taken_by_id.is_(None),
+               LineChat.line_user_id.not_like(f"{SIMULATED_PREFIX}%"))
+        .group_by(LineChat.language)).all()
+    return sorted((Line(language or "th", count, since) for language, count, since in rows),
+                  key=lambda line: (line.longest_since, line.language))
 
 
 def _undecided(row, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from .access import db, requires
 from .i18n import day_bounds, today
 
 SUPERVISORS = ("supervisor", "admin")
-SECTIONS = ("line", "team", "today")
+SECTIONS = ("line", "chats", "team", "today")
 
 
 def figures() -> desk_screen.Board:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from helpers.console_support import table_rows
 
-from models import Call, DeskProfile, DeskWait
+from models import Call, DeskProfile, DeskWait, LineChat
 from models.calls import SIMULATED_PREFIX
+from models.line import SIMULATED_PREFIX as SIMULATED_LINE
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 09:00 in Bangkok; the day began at 17:00 UTC the day before
 SIDS = iter(range(1, 100))
@@ -77,7 +78,7 @@ def test_the_wallboard_updates_itself_like_the_dashboard(db, users, as_role):
         seed(db, users)
         news = supervisor.get("/console/wallboard/live.json", headers={"If-None-Match": first.headers["ETag"]})
     assert news.status_code == 200 and news.json["waiting"] == 3
-    assert set(news.json["sections"]) == {"line", "team", "today"}
+    assert set(news.json["sections"]) == {"line", "chats", "team", "today"}
     assert "Burmese" in news.json["sections"]["line"] and 'id="callbacks-due">2<' in news.json["sections"]["today"]
 
 
@@ -88,3 +89,22 @@ def test_the_wallboard_is_in_the_menu_of_supervisors_and_admins_only(db, users, 
         browser = as_role(role)
         assert 'href="/console/wallboard"' not in browser.get("/console/").get_data(as_text=True)
         assert browser.get("/console/wallboard").status_code == 403
+
+
+def test_the_wallboard_shows_the_line_chats_waiting_for_a_person_nobody_has_taken(db, users, as_role):
+    """The LINE chat's hand-over joins the desk's view: chats waiting per language, the longest wait first."""
+    with time_machine.travel(NOW, tick=False):
+        def chat(user: str, language: str, seconds_ago: int, taken: bool = False) -> None:
+            db.add(LineChat(line_user_id=user, step="person", language=language, started_at=NOW,
+                            person_asked_at=NOW - timedelta(seconds=seconds_ago),
+                            taken_by_id=users["operator"].id if taken else None))
+        chat("U" + "1" * 32, "my", 300)
+        chat("U" + "2" * 32, "my", 60)
+        chat("U" + "3" * 32, "th", 120)
+        chat("U" + "4" * 32, "th", 900, taken=True)  # someone has it
+        chat(SIMULATED_LINE + "0" * 22, "lo", 999)  # a trainer's
+        db.commit()
+        page = as_role("supervisor").get("/console/wallboard").get_data(as_text=True)
+    assert [row[:2] for row in table_rows(page, "chats-waiting")[1:]] == [["Burmese", "2"], ["Thai", "1"]]
+    assert 'href="/console/chats"' in page
+    assert 'href="/console/chats"' not in as_role("admin").get("/console/wallboard").get_data(as_text=True)
