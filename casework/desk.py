@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, DeskProfile, User, utcnow
+from models import AuditEntry, DeskProfile, DeskWait, User, utcnow
 from models.phones import mask, voice_number
 from models.vocabulary import DESK_CHOSEN, DESK_NEXT, DESK_STATES, LANGUAGES
 
-DESK_ROLES = ("operator", "supervisor")  # who takes calls; an admin does not
+DESK_ROLES = ("operator", "supervisor")
+WRAP_UP_SLACK = timedelta(seconds=60)  # a call's end and its operator's wrap-up come by separate callbacks  # who takes calls; an admin does not
 BROWSER = "browser"
 SIP = re.compile(r"sip:(?P<user>[A-Za-z0-9._~+-]{1,64})@(?P<host>[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)"
                  r"(?::\d{1,5})?(?:;transport=(?:udp|tcp|tls))?")
@@ -131,6 +133,10 @@ def leave(session: Session, user: User, actor: str, why: str) -> None:
 
 def _move(session: Session, user: User, profile: DeskProfile, state: str, actor: str, reason: str | None) -> None:
     before, now = profile.state, utcnow()
+    if before == "wrap_up":  # the call they wrapped up has its wrap-up time (casework.desk_record)
+        session.execute(update(DeskWait).where(
+            DeskWait.answered_by == user.id, DeskWait.wrapped_up_at.is_(None), DeskWait.ended_at.is_not(None),
+            DeskWait.ended_at >= profile.state_since - WRAP_UP_SLACK).values(wrapped_up_at=now))
     profile.state, profile.state_since, profile.state_by = state, now, actor[:64]
     if state == "available":
         profile.missed_at = None  # they are back: the missed offer is behind them

@@ -1,4 +1,5 @@
-"""What a call's record says about the desk (issue 16): who answered, when, how long the caller waited and talked.
+"""What a call's record says about the desk (issue 16): who answered, when, how long the caller waited and talked,
+and the operator's wrap-up after it.
 
 One rule for the call page, the calls list, the CSV and the API. Computed from the caller's DeskWait, so it
 needs no columns of its own: the wait runs from asking for a person to being answered (or leaving the line),
@@ -26,6 +27,7 @@ class DeskRecord:
     wait_seconds: int | None  # None while still in line
     in_line: bool  # still waiting for a person
     talk_seconds: int | None  # None until an answered call ended
+    wrap_up_seconds: int | None = None  # from the call's end to its operator's next state (notes written)
 
 
 def record_of(wait: DeskWait | None, username: str | None = None) -> DeskRecord | None:
@@ -40,7 +42,8 @@ def record_of(wait: DeskWait | None, username: str | None = None) -> DeskRecord 
     return DeskRecord(
         state=wait.state, answered_by=username if wait.answered_by is not None else None,
         answered_at=wait.answered_at, wait_seconds=_seconds(wait.asked_at, left_line), in_line=wait.state in IN_LINE,
-        talk_seconds=_seconds(wait.answered_at, wait.ended_at) if wait.answered_at else None)
+        talk_seconds=_seconds(wait.answered_at, wait.ended_at) if wait.answered_at else None,
+        wrap_up_seconds=_seconds(wait.ended_at, wait.wrapped_up_at) if wait.answered_at else None)
 
 
 def records_of(session: Session, call_ids: Iterable[int]) -> dict[int, DeskRecord]:

@@ -65,6 +65,7 @@ class DeskWait(Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the caller left the line or the call ended
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the answering operator's wrap-up ended
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id", ondelete="SET NULL"))
     # The callback list: a caller gone before a person answered who agreed to be called back.
     callback_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

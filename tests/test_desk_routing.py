@@ -137,7 +137,12 @@ def test_a_thai_caller_waits_in_their_conference_and_reaches_the_idle_thai_opera
     fake.leg(twilio, ring, "in-progress", "completed")  # a retried callback, then the operator hangs up
     profile = state_of(app, idle)
     assert profile.state == "wrap_up" and profile.wrap_up_until is not None
-    assert wait_of(app, SID_A).ended_at is not None
+    assert wait_of(app, SID_A).ended_at is not None and wait_of(app, SID_A).wrapped_up_at is None
+    become_available(app, redis, idle)  # notes written: the call's record has its wrap-up
+    from casework.desk_record import record_of
+
+    wait = wait_of(app, SID_A)
+    assert wait.wrapped_up_at is not None and record_of(wait, "op_th").wrap_up_seconds is not None
 
 
 def test_a_burmese_caller_with_only_a_thai_operator_free_gets_that_operator_and_the_burmese_interpreter(

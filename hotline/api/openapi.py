@@ -41,6 +41,7 @@ DESK = {  # casework.desk_record: null when the caller never asked for a person
     "answered_at": {**NULLABLE_STR, "description": "when an operator answered (ISO 8601, UTC)"},
     "wait_seconds": {**NULLABLE_SECONDS, "description": "from asking for a person to being answered or leaving the line"},
     "talk_seconds": {**NULLABLE_SECONDS, "description": "from being answered to the end of the call"},
+    "wrap_up_seconds": {**NULLABLE_SECONDS, "description": "the answering operator's wrap-up after the call"},
 }
 ERRORS = {"400": _error("bad request (invalid JSON or parameter)"), "401": _error("no valid token"),
           "429": _error("rate limited")}

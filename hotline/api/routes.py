@@ -113,6 +113,7 @@ def show_call(call_sid: str):
             "answered_by": desk.answered_by if desk else None,
             "answered_at": _iso(desk.answered_at) if desk else None,
             "wait_seconds": desk.wait_seconds if desk else None, "talk_seconds": desk.talk_seconds if desk else None,
+            "wrap_up_seconds": desk.wrap_up_seconds if desk else None,
         })
 
 

@@ -20,7 +20,7 @@ from .keyset import Cursor, page
 EXPORTERS = ("supervisor", "admin")  # as for cases.csv
 EXPORT_LIMIT = 50_000
 CSV_COLUMNS = ("call", "started", "ended", "duration_seconds", "status", "language", "kind", "urgency", "province",
-               "case", "answered_by", "answered_at", "wait_seconds", "talk_seconds")  # desk: casework.desk_record
+               "case", "answered_by", "answered_at", "wait_seconds", "talk_seconds", "wrap_up_seconds")  # desk: casework.desk_record
 
 
 def filtered(form: CallFilters, filters: dict):
@@ -89,7 +89,8 @@ def _csv_row(call: Call, case: str | None, desk, language: str) -> tuple:
             call.status, call.language or "", call.category or "", call.urgency or "",
             province_name(call.province_code, language) or call.province_code or "" if call.province_code else "",
             case or "", desk.answered_by or "" if desk else "", local_time(desk.answered_at) if desk else "",
-            _or_blank(desk.wait_seconds if desk else None), _or_blank(desk.talk_seconds if desk else None))
+            _or_blank(desk.wait_seconds if desk else None), _or_blank(desk.talk_seconds if desk else None),
+            _or_blank(desk.wrap_up_seconds if desk else None))
 
 
 def _or_blank(value) -> str | int:
