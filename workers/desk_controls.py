@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import logging
 
-from twilio.base.exceptions import TwilioRestException
-
 from casework import desk_controls, work
 
 from . import runtime
-from .desk_twilio import TwilioBusy, _refused, send
+from .desk_twilio import send_or_refusal
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +21,8 @@ def send_control(wait_id: int, what: str, number: int) -> None:
         requests = desk_controls.requests(session, context.config, wait_id, what, number)
     outcome, detail = ("sent" if requests else "skipped"), ""
     for request in requests:
-        try:
-            send(context, request)
-        except TwilioRestException as error:
-            if not _refused(error):
-                raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+        error = send_or_refusal(context, request)[1]
+        if error is not None:
             log.warning("desk control %s %s of wait %s: Twilio refused (HTTP %s, code %s)", what, number, wait_id,
                         error.status, error.code)
             outcome, detail = "refused", f"HTTP {error.status} code {error.code}"

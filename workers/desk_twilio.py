@@ -58,11 +58,8 @@ def ring_in(context: Context, offer_id: int) -> None:
         if request is None:
             work.mark_done(session, job_id)
             return
-    try:
-        sid = send(context, request)
-    except TwilioRestException as error:
-        if not _refused(error):
-            raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+    sid, error = send_or_refusal(context, request)
+    if error is not None:
         log.warning("desk offer %s: Twilio refused the endpoint (HTTP %s, code %s)", offer_id, error.status, error.code)
         with context.sessions.begin() as session:
             work.mark_done(session, job_id)
@@ -81,24 +78,15 @@ def hang_up(offer_id: int) -> None:
         work.mark_done(session, work.desk_hang_up(offer_id).job_id)
         request = desk_dial.hang_up(session, offer_id)
     if request is not None:
-        try:
-            send(context, request)
-        except TwilioRestException as error:  # the leg ended already: nothing to stop
-            if not _refused(error):
-                raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+        send_or_refusal(context, request)  # refused: the leg ended already, nothing to stop
 
 
 def add_interpreter(wait_id: int) -> None:
     context = runtime.current()
     with context.sessions.begin() as session:
         request = desk_dial.add_interpreter(session, context.config, wait_id)
-    if request is not None:
-        try:
-            send(context, request)
-        except TwilioRestException as error:
-            if not _refused(error):
-                raise TwilioBusy(f"Twilio HTTP {error.status}") from error
-            log.warning("desk: Twilio refused the interpreter's number for wait %s (code %s)", wait_id, error.code)
+    if request is not None and (error := send_or_refusal(context, request)[1]) is not None:
+        log.warning("desk: Twilio refused the interpreter's number for wait %s (code %s)", wait_id, error.code)
     with context.sessions.begin() as session:
         work.mark_done(session, work.desk_add_interpreter(wait_id).job_id)
 
@@ -108,17 +96,22 @@ def offer_message(wait_id: int, turn: str = "") -> None:
     with context.sessions.begin() as session:
         request = desk_dial.offer_message(session, context.config, wait_id)
     jobs = []
-    if request is not None:
-        try:
-            send(context, request)
-        except TwilioRestException as error:
-            if not _refused(error):
-                raise TwilioBusy(f"Twilio HTTP {error.status}") from error
-            with context.sessions.begin() as session:
-                jobs = desk_dial.message_not_offered(session, wait_id)
+    if request is not None and send_or_refusal(context, request)[1] is not None:
+        with context.sessions.begin() as session:
+            jobs = desk_dial.message_not_offered(session, wait_id)
     with context.sessions.begin() as session:
         work.mark_done(session, work.desk_offer_message(wait_id, turn).job_id)
     dispatch.after_commit(context.sessions, context.redis, [job.job_id for job in jobs])
+
+
+def send_or_refusal(context: Context, request: Request) -> tuple[str | None, TwilioRestException | None]:
+    """Send; Twilio's refusal for good (a 4xx) comes back as the error, anything worth retrying raises TwilioBusy."""
+    try:
+        return send(context, request), None
+    except TwilioRestException as error:
+        if not _refused(error):
+            raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+        return None, error
 
 
 def send(context: Context, request: Request) -> str:
@@ -162,11 +155,8 @@ def call_back(wait_id: int, attempt: str) -> None:
         if request is None:
             work.mark_done(session, job_id)
             return
-    try:
-        sid = send(context, request)
-    except TwilioRestException as error:
-        if not _refused(error):
-            raise TwilioBusy(f"Twilio HTTP {error.status}") from error
+    sid, error = send_or_refusal(context, request)
+    if error is not None:
         log.warning("desk callback %s: Twilio refused the operator's endpoint (code %s)", wait_id, error.code)
         with context.sessions.begin() as session:
             desk_dial.call_back_refused(session, wait_id, attempt, error.code)
