@@ -451,3 +451,26 @@ def test_each_message_offer_is_its_own_job_and_a_lost_one_puts_the_caller_back_i
         session.get(DeskWait, wait.id).message_offered_at -= timedelta(seconds=121)
     sweep(app, redis)
     assert wait_of(app, SID_A).state == "waiting"
+
+
+def test_an_operator_who_takes_calls_in_the_browser_is_dialled_at_their_voice_sdk_identity(desk_env, fake):
+    """The desk dials `client:user-<id>`: the identity of that user's own access token (/console/desk/token)."""
+    app, twilio, redis = desk_env
+    browser = operator(app, "op_browser", ["th"], "browser")
+    ask_for_a_person(twilio, SID_A)
+    run_jobs(redis)
+    [ring] = fake.participants()
+    assert ring.form["To"] == f"client:user-{browser}" and ring.target == f"desk-{SID_A}"
+    fake.leg(twilio, ring, "ringing", "in-progress")
+    assert wait_of(app, SID_A).answered_by == browser
+
+
+def test_an_operator_on_a_sip_phone_is_dialled_at_their_sip_address(desk_env, fake):
+    app, twilio, redis = desk_env
+    sip = operator(app, "op_sip", ["th"], "sip:op1@pbx.1300.example.org")
+    ask_for_a_person(twilio, SID_A)
+    run_jobs(redis)
+    [ring] = fake.participants()
+    assert ring.form["To"] == "sip:op1@pbx.1300.example.org"
+    fake.leg(twilio, ring, "ringing", "in-progress", "completed")
+    assert wait_of(app, SID_A).answered_by == sip and state_of(app, sip).state == "wrap_up"
