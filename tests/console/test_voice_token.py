@@ -9,7 +9,7 @@ import pytest
 
 from models import DeskProfile
 
-KEY_SID, KEY_SECRET = "SK" + "5" * 32, "api-key-secret-for-tests"
+KEY_SID, KEY_SECRET = "SK" + "5" * 32, "api-key-secret-for-tests-32-bytes-long"
 
 
 @pytest.fixture
