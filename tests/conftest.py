@@ -164,3 +164,31 @@ def ladder_env(config, redis_url, monkeypatch):
     yield app, Twilio(app.test_client()), Redis.from_url(redis_url)
     runtime.stop()
     worker_db.forget()
+
+
+@pytest.fixture
+def desk_twilio():
+    """The fake of Twilio's REST API the operator desk uses (helpers/fake_twilio_desk.py)."""
+    from helpers.fake_twilio_desk import FakeDeskTwilio
+
+    server = FakeDeskTwilio()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def desk_env(ladder_env, desk_twilio):
+    """ladder_env with the operator desk on, Twilio credentials (not a dry run) and the fake's REST API; the jobs
+    run here see the same settings. Yields the desk's app, a signed Twilio client of it, and Redis."""
+    from helpers.support import Twilio
+
+    from workers import runtime
+
+    app, _, redis = ladder_env
+    config = app.config["HOTLINE"]
+    cfg = Config(**{**config.__dict__, "OPERATOR_DIAL_TARGET": "desk", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                    "TWILIO_API_BASE_URL": desk_twilio.url, "TWILIO_FROM_NUMBER": "+6621300000",
+                    "DESK_LANGUAGE_WAIT": 60, "DESK_MAX_WAIT": 180, "DESK_OFFER_SECONDS": 20, "DESK_WRAP_UP": 30})
+    runtime.start(cfg)
+    desk_app = create_app(cfg)
+    yield desk_app, Twilio(desk_app.test_client()), redis

@@ -6,15 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers.fake_twilio_desk import FakeDeskTwilio
 from helpers.ladder import run_jobs
 from helpers.support import call_params, parse_twiml
 from sqlalchemy import select
 
 from casework import desk
-from casework.config import Config
-from hotline import create_app
-from hotline.simulator import Phone  # noqa: F401  (the fixtures' own phone is not used here)
 from models import AuditEntry, Call, DeskOffer, DeskProfile, DeskWait, Interpreter, User, utcnow
 
 THAI, BURMESE = "+66811110001", "+66811110002"
@@ -22,27 +18,8 @@ INTERPRETER = "+66822220003"
 
 
 @pytest.fixture
-def fake():
-    server = FakeDeskTwilio()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def desk_env(ladder_env, fake, monkeypatch):
-    """ladder_env with the desk on, Twilio credentials (not a dry run) and the fake's REST API."""
-    app, _, redis = ladder_env
-    from workers import runtime
-
-    config = app.config["HOTLINE"]
-    cfg = Config(**{**config.__dict__, "OPERATOR_DIAL_TARGET": "desk", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                    "TWILIO_API_BASE_URL": fake.url, "TWILIO_FROM_NUMBER": "+6621300000",
-                    "DESK_LANGUAGE_WAIT": 60, "DESK_MAX_WAIT": 180, "DESK_OFFER_SECONDS": 20, "DESK_WRAP_UP": 30})
-    runtime.start(cfg)
-    desk_app = create_app(cfg)
-    from helpers.support import Twilio
-
-    yield desk_app, Twilio(desk_app.test_client()), redis
+def fake(desk_twilio):
+    return desk_twilio
 
 
 def operator(app, username: str, languages: list[str], phone: str, available: bool = True) -> int:

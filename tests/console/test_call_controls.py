@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import pytest
 from helpers.console_support import FAST_HASH, Browser
-from helpers.fake_twilio_desk import FakeDeskTwilio
 from helpers.ladder import run_jobs
-from helpers.support import Twilio, call_params
+from helpers.support import call_params
 from sqlalchemy import select
 
 from casework import desk
-from casework.config import Config
-from hotline import create_app
 from models import AuditEntry, Call, CallEvent, DeskOffer, DeskProfile, DeskWait, Interpreter, User
 
 SID = "CA" + "c" * 32
@@ -21,25 +18,8 @@ FIRST, SECOND, INTERPRETER = "+66811110001", "+66811110002", "+66822220003"
 
 
 @pytest.fixture
-def fake():
-    server = FakeDeskTwilio()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def desk_env(ladder_env, fake):
-    """ladder_env with the desk on, Twilio credentials (not a dry run) and the fake's REST API."""
-    app, _, redis = ladder_env
-    from workers import runtime
-
-    config = app.config["HOTLINE"]
-    cfg = Config(**{**config.__dict__, "OPERATOR_DIAL_TARGET": "desk", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                    "TWILIO_API_BASE_URL": fake.url, "TWILIO_FROM_NUMBER": "+6621300000",
-                    "DESK_LANGUAGE_WAIT": 60, "DESK_MAX_WAIT": 180, "DESK_OFFER_SECONDS": 20, "DESK_WRAP_UP": 30})
-    runtime.start(cfg)
-    desk_app = create_app(cfg)
-    yield desk_app, Twilio(desk_app.test_client()), redis
+def fake(desk_twilio):
+    return desk_twilio
 
 
 def person(app, username: str, phone: str, role: str = "operator", languages=("th",), available: bool = True) -> int:

@@ -7,14 +7,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from helpers.console_support import Browser, add_user
-from helpers.fake_twilio_desk import FakeDeskTwilio
 from helpers.ladder import run_jobs
-from helpers.support import Twilio, call_params, parse_twiml
+from helpers.support import call_params, parse_twiml
 from sqlalchemy import select
 
 from casework import desk
-from casework.config import Config
-from hotline import create_app
 from models import AuditEntry, Call, CallEvent, DeskWait
 
 OPERATOR_PHONE = "+66811110001"
@@ -23,24 +20,8 @@ SID_A, SID_B = "CA" + "a" * 32, "CA" + "b" * 32
 
 
 @pytest.fixture
-def fake():
-    server = FakeDeskTwilio()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def desk_env(ladder_env, fake):
-    """As tests/test_desk_routing.py's: the desk on, Twilio credentials (not a dry run), the fake's REST API."""
-    app, _, redis = ladder_env
-    from workers import runtime
-
-    config = app.config["HOTLINE"]
-    cfg = Config(**{**config.__dict__, "OPERATOR_DIAL_TARGET": "desk", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                    "TWILIO_API_BASE_URL": fake.url, "TWILIO_FROM_NUMBER": "+6621300000", "DESK_OFFER_SECONDS": 20})
-    runtime.start(cfg)
-    desk_app = create_app(cfg)
-    yield desk_app, Twilio(desk_app.test_client()), redis
+def fake(desk_twilio):
+    return desk_twilio
 
 
 def staff(app, username: str, role: str = "operator", endpoint: str | None = OPERATOR_PHONE) -> Browser:
