@@ -10,7 +10,7 @@ from helpers.console_support import FAST_HASH, Browser
 from helpers.ladder import run_jobs
 from helpers.visible_text import english_words, visible_text
 from sqlalchemy import select, update
-from test_desk_routing import SID_A, ask_for_a_person, desk_env, fake, state_of, wait_of  # noqa: F401
+from test_desk_routing import SID_A, ask_for_a_person, fake, state_of, wait_of  # noqa: F401
 
 from casework import desk
 from models import Call, DeskOffer, User, utcnow
