@@ -92,8 +92,8 @@ def ivr_step(session: Session, node: str, args: dict, form: dict, voice: Voice,
     target = engine.resolve(move.to, call)
     if new and engine.MENU[target].kind == "operator":
         call.operator_requested_at = call.operator_requested_at or utcnow()
-        if engine.desk(voice) and training.desk_takes(call, voice.desk_training):
-            job_ids += desk_line.ask(session, call, urgent=target == "urgent" or call.urgency == "urgent")
+        if engine.desk(voice):
+            job_ids += desk_line.ask(session, call, target == "urgent" or call.urgency == "urgent", voice.desk_training)
     if new and call.topic == "trafficking":
         job_ids += _report(session, call, move.sets, move.open_case or target == "goodbye" or call.status in FINAL_STATUSES)
     reference = _case_reference(session, call) if target == "goodbye" else None
@@ -137,9 +137,9 @@ def fallback(session: Session, form: dict, voice: Voice, received_at: datetime |
     if new:
         call.operator_requested_at = call.operator_requested_at or utcnow()
         log.error("Twilio used the fallback URL for %s (error %s)", call.call_sid, form.get("ErrorCode"))
-        if engine.desk(voice):
-            return Outcome(operator_now(voice, call.call_sid), desk_line.ask(session, call, call.urgency == "urgent"))
-    return Outcome(operator_now(voice, call.call_sid))
+    jobs = desk_line.ask(session, call, call.urgency == "urgent", voice.desk_training) if new and engine.desk(voice) \
+        else []
+    return Outcome(operator_now(voice, call.call_sid), jobs)
 
 
 def _log(session: Session, form: dict, kind: str, key: str, received_at: datetime | None) -> tuple[Call, bool]:

@@ -35,6 +35,14 @@ class Refused(ValueError):
         self.problem = problem
 
 
+DRY_RUN_CALLER_ID = "+6621300"  # development without Twilio: nothing is dialled, but the request is whole
+
+
+def caller_id(config) -> str:
+    """The number the desk rings operators, interpreters and callers from (required in production: config.check)."""
+    return config.desk_caller_id or DRY_RUN_CALLER_ID
+
+
 def profile_of(session: Session, user: User | int, lock: bool = False) -> DeskProfile | None:
     user_id = user if isinstance(user, int) else user.id
     statement = select(DeskProfile).where(DeskProfile.user_id == user_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -42,11 +42,17 @@ class Refused(ValueError):
         self.problem = problem
 
 
+def on_the_list():
+    """A wait on the callback list (the list and the wallboard's count): gone from the line, consent True, not
+    called back yet, not a trainee's call."""
+    return and_(DeskWait.callback_due.is_(True), DeskWait.callback_at.is_(None), DeskWait.call_id.in_(
+        select(Call.id).where(Call.callback_consent.is_(True), Call.not_training())))
+
+
 def due(session: Session, limit: int = LIST_LIMIT) -> list[tuple[DeskWait, Call]]:
-    """The list, oldest first: gone from the line, consent True, a number to call, not called back yet."""
+    """The list, oldest first."""
     return session.execute(
-        select(DeskWait, Call).join(Call, Call.id == DeskWait.call_id)
-        .where(DeskWait.callback_due.is_(True), DeskWait.callback_at.is_(None), Call.callback_consent.is_(True))
+        select(DeskWait, Call).join(Call, Call.id == DeskWait.call_id).where(on_the_list())
         .order_by(func.coalesce(DeskWait.ended_at, DeskWait.asked_at), DeskWait.id).limit(limit)).all()
 
 
@@ -104,7 +110,7 @@ def answer(session: Session, config, wait_id: int, user_id: int, form: dict, voi
     language = "th" if user is None or user.language != "en" else "en"
     words, spoken = OPERATOR_LINE[language]
     response.say(words.format(ref=wait.call.reference), language=spoken, voice=voice.th if language == "th" else voice.en)
-    dial = Dial(caller_id=config.desk_caller_id or "+6621300", record="record-from-answer-dual",
+    dial = Dial(caller_id=desk.caller_id(config), record="record-from-answer-dual",
                 recording_status_callback="/voice/recording", recording_status_callback_method="POST",
                 timeout=30)
     dial.number(wait.call.from_e164, status_callback="/voice/desk/callback?" + urlencode({"w": wait.id, "u": user_id,

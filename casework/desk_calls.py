@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from models import Call, CallEvent, DeskOffer, DeskWait, utcnow
 from models.upsert import insert_ignore
 
-from . import desk_line, training, work
+from . import desk_line, work
 from .call_log import Outcome
 from .ivr import engine
 from .ivr.engine import CONFERENCE_PREFIX, Voice
@@ -31,8 +31,8 @@ def hold(session: Session, config, conference: str, turn: int, voice: Voice) -> 
     wait = session.scalar(select(DeskWait).where(DeskWait.conference == conference[:80]).with_for_update())
     call = wait.call if wait is not None else _call_of_conference(session, conference)
     job_ids: list[str] = []
-    if wait is None and call is not None and training.desk_takes(call, voice.desk_training):  # the ask was lost
-        job_ids += desk_line.ask(session, call, urgent=call.urgency == "urgent")
+    if wait is None and call is not None:  # the ask was never written (the database was away): in line now
+        job_ids += desk_line.ask(session, call, call.urgency == "urgent", voice.desk_training)
         wait = desk_line.wait_of(session, call)
     response = VoiceResponse()
     language = (call.language if call is not None else None) or "th"
@@ -92,7 +92,7 @@ def leave_offer(session: Session, wait_id: int, digits: str | None, voice: Voice
         return Outcome(engine.render(target, call, len(call.ivr_path or []) + 1, voice))
     job_ids: list[str] = []
     if wait.state in ("deciding", "message"):
-        job_ids += desk_line.ask(session, call, urgent=wait.urgent)
+        job_ids += desk_line.ask(session, call, wait.urgent, voice.desk_training)
     response.append(engine.waiting_room(call.call_sid))
     return Outcome(response, job_ids)
 

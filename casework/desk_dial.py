@@ -55,7 +55,7 @@ def ring(session: Session, config, offer_id: int) -> Request | None:
     wait = session.get(DeskWait, offer.wait_id)
     offer.attempts += 1
     return Request("participant", wait.conference, dict(
-        from_=config.desk_caller_id or "+6621300", to=dial_to(offer.endpoint, offer.user_id),
+        from_=desk.caller_id(config), to=dial_to(offer.endpoint, offer.user_id),
         timeout=config.DESK_OFFER_SECONDS, label=f"operator-{offer.user_id}", beep=False,
         start_conference_on_enter=True, end_conference_on_exit=True,
         status_callback=f"{_base(config)}/voice/desk/participant?" + urlencode({"o": offer.id}),
@@ -93,7 +93,7 @@ def add_interpreter(session: Session, config, wait_id: int) -> Request | None:
     if interpreter is None or not interpreter.active:
         return None
     return Request("participant", wait.conference, dict(
-        from_=config.desk_caller_id or "+6621300", to=interpreter.phone, timeout=config.DESK_OFFER_SECONDS * 2,
+        from_=desk.caller_id(config), to=interpreter.phone, timeout=config.DESK_OFFER_SECONDS * 2,
         label="interpreter", beep=False, start_conference_on_enter=True, end_conference_on_exit=False),
         wait_id=wait.id)
 
@@ -130,7 +130,7 @@ def call_back(session: Session, config, wait_id: int, attempt: str) -> Request |
         return None
     to = dial_to(profile.endpoint, wait.callback_by)
     return Request("call", to, dict(
-        to=to, from_=config.desk_caller_id or "+6621300", timeout=config.DESK_OFFER_SECONDS * 2, method="POST",
+        to=to, from_=desk.caller_id(config), timeout=config.DESK_OFFER_SECONDS * 2, method="POST",
         url=f"{_base(config)}/voice/desk/callback?" + urlencode({"w": wait.id, "u": wait.callback_by})),
         wait_id=wait.id)
 

@@ -20,7 +20,7 @@ from models import Call, DeskOffer, DeskProfile, DeskWait, Interpreter, User, ut
 from models.upsert import insert_ignore
 
 from . import desk, work
-from .ivr.engine import CONFERENCE_PREFIX
+from .ivr import engine
 
 ROUTER = "desk"  # the actor of the router's moves
 BATCH = 50  # callers looked at per pass; a pass is repeated while it offers someone
@@ -29,7 +29,7 @@ IN_LINE = ("waiting", "offered", "deciding")  # on the phone, not yet with a per
 
 def conference_name(call: Call) -> str:
     """Known before Twilio has the conference: the caller's TwiML and the operator's dial both name it."""
-    return f"{CONFERENCE_PREFIX}{call.call_sid}"
+    return engine.conference_name(call.call_sid)
 
 
 def wait_of(session: Session, call: Call, lock: bool = False) -> DeskWait | None:
@@ -37,9 +37,13 @@ def wait_of(session: Session, call: Call, lock: bool = False) -> DeskWait | None
     return session.scalar(statement.with_for_update() if lock else statement)
 
 
-def ask(session: Session, call: Call, urgent: bool) -> list[str]:
-    """The caller asked for a person (the menu, the danger key, the goodbye's 0): in line once. Asking again
-    (back from the message offer, or after a message) keeps their place; danger makes them urgent."""
+def ask(session: Session, call: Call, urgent: bool, rehearsal: bool) -> list[str]:
+    """The caller asked for a person (the menu, the danger key, the goodbye's 0, a failure): in line once. Asking
+    again (back from the message offer, or after a message) keeps their place; danger makes them urgent. A trainee's
+    simulated call enters the line only in a rehearsal (casework.training.desk_rehearsal: no Twilio credentials),
+    so that it never rings a real operator."""
+    if call.simulated and not rehearsal:
+        return []
     insert_ignore(session, DeskWait, ["call_id"], call_id=call.id, conference=conference_name(call),
                   language=call.language or "th", urgent=urgent, state="waiting", asked_at=utcnow(),
                   callback_due=False)

@@ -17,7 +17,7 @@ from models import Call, DeskOffer, DeskProfile, DeskWait, LineChat, User, utcno
 from models.line import SIMULATED_PREFIX
 from models.vocabulary import DESK_STATES
 
-from . import desk_line, work
+from . import desk_callback, desk_line, work
 
 SERVICE_LEVEL_SECONDS = 30  # answered within this many seconds of asking counts towards the service level
 
@@ -125,8 +125,7 @@ def board(session: Session, start: datetime, end: datetime, now: datetime | None
             select(DeskProfile.state, User.username).join(User, User.id == DeskProfile.user_id)
             .where(User.active.is_(True)).order_by(DeskProfile.state_since, User.username)):
         team.setdefault(state, []).append(username)
-    callbacks = session.scalar(select(func.count()).select_from(DeskWait).where(
-        DeskWait.callback_due.is_(True), DeskWait.callback_at.is_(None), real)) or 0
+    callbacks = session.scalar(select(func.count()).select_from(DeskWait).where(desk_callback.on_the_list())) or 0
     return Board(lines=lines, longest_since=lines[0].longest_since if lines else None, team=team,
                  asked_today=len(decided), answered_in_time=in_time,
                  abandoned_today=Counter(row.state for row in today)["abandoned"], callbacks_due=callbacks, now=now,

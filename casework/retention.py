@@ -110,6 +110,12 @@ def blank_line_message(message: LineMessage, now: datetime | None = None) -> Non
         message.status, message.last_error = "refused", "erased before it was sent"
 
 
+def forgotten_chat(now: datetime) -> dict:
+    """What a chat keeps once its LINE user is forgotten (retention, erasure): nobody to send to, nobody waiting."""
+    return {"unfollowed_at": now, "heard_at": None, "person_asked_at": None, "person_urgent": False,
+            "taken_by_id": None, "taken_at": None}
+
+
 def blank_line_report(report: LineReport) -> None:
     """The person's own words and point; the report's kind and province stay, as the case file's do."""
     report.account = report.latitude = report.longitude = report.callback_consent = None
@@ -291,7 +297,7 @@ def run(sessions: sessionmaker, config, dry_run: bool = False, now: datetime | N
                                                                 callback_consent=None), execution_options=quiet).rowcount
         counts["line_users_forgotten"] = session.execute(
             update(LineChat).where(_line_chats(cut)).values(
-                line_user_id=literal("erased-").concat(cast(LineChat.id, String)), unfollowed_at=now),
+                line_user_id=literal("erased-").concat(cast(LineChat.id, String)), **forgotten_chat(now)),
             execution_options=quiet).rowcount
         session.add(AuditEntry(at=now, action="retention", target=f"retention:{day or day_of(now)}",
                                reason=json.dumps(counts, sort_keys=True)))

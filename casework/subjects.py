@@ -210,7 +210,8 @@ def erase_line_user(session: Session, held: Holdings, config) -> Erasure:
         done.erased["line_reports_blanked"] += 1
     for chat in held.line_chats:
         chat.line_user_id = f"erased-{secrets.token_hex(8)}"  # unique and no one's: nothing is sent to it again
-        chat.heard_at, chat.unfollowed_at, chat.person_asked_at = None, now, None
+        for column, value in retention.forgotten_chat(now).items():
+            setattr(chat, column, value)
         done.erased["line_chats_erased"] += 1
     for case in held.cases:
         done.kept.append(f"case {case.reference} (closed): the case file (kind, place, outcome) is kept "

@@ -55,12 +55,6 @@ def desk_rehearsal(config) -> bool:
     return config.sms_dry_run
 
 
-def desk_takes(call: Call, rehearsal: bool) -> bool:
-    """Whether a caller who asks for a person enters the desk's line: every real call; a trainee's simulated call
-    only in a rehearsal (`desk_rehearsal`), so that a training call never rings a real operator."""
-    return not call.simulated or rehearsal
-
-
 def desk_seat(session: Session, call_sid: str) -> dict | None:
     """A simulated call's place at the desk, as the simulator shows it: the wait's state and place in line, and the
     offer now ringing (its id and operator), if any. None when the call never entered the line."""

@@ -261,6 +261,8 @@ def test_line_media_go_after_the_recordings_period_and_words_after_the_sms_one_u
     config = app.config["HOTLINE"]
     with travel(0):
         gone = add_line_user(db, config)  # asked for other help: no case
+        gone.chat.person_asked_at = gone.chat.started_at  # and waited for a person nobody ever took
+        db.commit()
         kept = add_line_user(db, config, add_case(db, source="line"), user="U" + "1" * 32)
     with travel(89):
         assert run(app, dry_run=True)["line_media_deleted"] == 0
@@ -286,6 +288,7 @@ def test_line_media_go_after_the_recordings_period_and_words_after_the_sms_one_u
     assert counts["line_users_forgotten"] == 1  # the chat was the last place that knew them
     assert db.get(LineChat, gone.chat.id).line_user_id == f"erased-{gone.chat.id}"
     assert db.get(LineChat, gone.chat.id).unfollowed_at is not None  # nothing is sent to no one
+    assert db.get(LineChat, gone.chat.id).person_asked_at is None  # nor is it left waiting in the inbox
     with travel(366.5):
         again = run(app)
     assert {k: v for k, v in again.items() if k.startswith("line_")} == dict.fromkeys(

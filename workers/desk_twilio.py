@@ -19,7 +19,7 @@ from casework.desk_dial import Request
 
 from . import dispatch, runtime
 from .runtime import Context
-from .twilio_sms import rest_client
+from .twilio_sms import rest_client, transient
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,8 @@ def send(context: Context, request: Request) -> str:
 
 
 def _refused(error: TwilioRestException) -> bool:
-    status = error.status if isinstance(error.status, int) else 500
-    return 400 <= status < 500 and status not in (408, 429)
+    """Refused for good: a 4xx that is not a timeout or a rate limit (the SMS sender's rule)."""
+    return not transient(error) and 400 <= error.status < 500
 
 
 def call_back(wait_id: int, attempt: str) -> None:

@@ -108,16 +108,26 @@ def _new_client(config) -> Client:
     return client
 
 
-def _classify(error: TwilioException, to: str) -> Exception:
-    status = getattr(error, "status", None)
+def twilio_code(error: TwilioException) -> int | None:
+    """Twilio's own error code; TwilioRestException puts the HTTP status in `code` when the body has none."""
     code = getattr(error, "code", None)
-    # TwilioRestException puts the HTTP status in `code` when the body has no Twilio code.
-    code = code if isinstance(code, int) and code >= 10000 else None
+    return code if isinstance(code, int) and code >= 10000 else None
+
+
+def transient(error: TwilioException) -> bool:
+    """Worth trying again: no HTTP status, a 5xx, a timeout or a rate limit (by status or Twilio's code)."""
+    status = getattr(error, "status", None)
+    return not isinstance(status, int) or status >= 500 or status in TRANSIENT_STATUS \
+        or twilio_code(error) in TRANSIENT_CODES
+
+
+def _classify(error: TwilioException, to: str) -> Exception:
+    status, code = getattr(error, "status", None), twilio_code(error)
     text = str(getattr(error, "msg", None) or getattr(error, "detail", None) or getattr(error, "title", None) or "")
     if to:  # Twilio's message echoes the number; callers may log it
         text = text.replace(to, mask(to)).replace(to.lstrip("+"), mask(to))
     log.warning("sms to %s: Twilio HTTP %s code %s", mask(to), status, code)
-    if not isinstance(status, int) or status >= 500 or status in TRANSIENT_STATUS or code in TRANSIENT_CODES:
+    if transient(error):
         return SmsUnavailable(f"Twilio HTTP {status}: {text}", status)
     if 400 <= status < 500:
         return SmsRefused(code, text or f"HTTP {status}", status)

@@ -211,7 +211,7 @@ def operator_dial(voice: Voice, action: str | None = None, call_sid: str | None 
 def waiting_room(call_sid: str, action: str | None = None) -> Dial:
     """The caller waits in their call's conference hearing the hold message (`/voice/desk/hold`) until an operator
     dialled in starts it; the conference ends when the caller leaves. Its callbacks tell the desk what happened."""
-    name = f"{CONFERENCE_PREFIX}{call_sid}"
+    name = conference_name(call_sid)
     dial = Dial(action=action, method="POST") if action else Dial()
     dial.conference(name, start_conference_on_enter=False, end_conference_on_exit=True, beep=False,
                     wait_url="/voice/desk/hold?" + urlencode({"conf": name, "n": 1}), wait_method="POST",
@@ -221,7 +221,13 @@ def waiting_room(call_sid: str, action: str | None = None) -> Dial:
 
 
 DESK = "desk"
-CONFERENCE_PREFIX = "desk-"  # the conference of call CA… is desk-CA… (casework.desk_line.conference_name)
+CONFERENCE_PREFIX = "desk-"
+
+
+def conference_name(call_sid: str) -> str:
+    """The desk's conference of a call, known before Twilio has it: the caller's TwiML and the operator's dial
+    both name it (desk-CA…)."""
+    return f"{CONFERENCE_PREFIX}{call_sid}"
 
 
 def _speak(target, key: str, language: str, voice: Voice) -> None:

@@ -143,10 +143,7 @@ def users_list():
 @username_argument
 def users_deactivate(username: str):
     """Stop a user logging in, and end their open logins."""
-    with transaction() as session:
-        user = _user(session, username)
-        accounts.set_active(session, user, False)
-        _audit(session, "deactivate_user", user, "deactivate")
+    _set_active(username, False)
     click.echo(f"deactivated {username!r}; their logins have ended")
 
 
@@ -154,11 +151,16 @@ def users_deactivate(username: str):
 @username_argument
 def users_activate(username: str):
     """Let a deactivated user log in again."""
+    _set_active(username, True)
+    click.echo(f"activated {username!r}")
+
+
+def _set_active(username: str, active: bool) -> None:
+    command = "activate" if active else "deactivate"
     with transaction() as session:
         user = _user(session, username)
-        accounts.set_active(session, user, True)
-        _audit(session, "activate_user", user, "activate")
-    click.echo(f"activated {username!r}")
+        accounts.set_active(session, user, active)
+        _audit(session, f"{command}_user", user, command)
 
 
 @users.command("reset-password")

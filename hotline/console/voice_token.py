@@ -28,13 +28,8 @@ def voice_token():
     token = AccessToken(config.TWILIO_ACCOUNT_SID, config.TWILIO_API_KEY_SID, config.TWILIO_API_KEY_SECRET,
                         identity=client_identity(user.id), ttl=TOKEN_SECONDS)
     token.add_grant(VoiceGrant(incoming_allow=True))
-    response = jsonify(token=token.to_jwt(), identity=client_identity(user.id), expires_in=TOKEN_SECONDS)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(token=token.to_jwt(), identity=client_identity(user.id), expires_in=TOKEN_SECONDS)
 
 
 def _refuse(problem: str, detail: str):
-    response = jsonify(error=problem, detail=detail)
-    response.status_code = 409
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(error=problem, detail=detail), 409  # the console's answers are never cached (pages.safe_headers)

@@ -149,13 +149,17 @@ def test_controls_are_refused_with_the_reason(desk_env, fake):
 
     run_jobs(redis)
     fake.leg(twilio, fake.participants()[0], "in-progress")
-    assert control(op1, app, "hold").status_code == 409  # no conference SID from Twilio yet
+    def refused(answer, status: int, words: str) -> bool:
+        return answer.status_code == status and words in answer.get_data(as_text=True)
+
+    assert refused(control(op1, app, "hold"), 409, "has not confirmed the call")  # no conference SID from Twilio yet
     conference_started(twilio)
-    assert control(op1, app, "interpreter").status_code == 409  # nobody on duty for Thai
-    assert control(op1, app, "handover").status_code == 409  # nobody to hand over to
-    assert control(op1, app, "transfer", to="999").status_code == 409
-    assert control(op1, app, "transfer", to=str(read(app, User, username="op_other").id)).status_code == 409  # away
-    assert control(op1, app, "sing").status_code == 400
+    assert refused(control(op1, app, "interpreter"), 409, "No interpreter for this language")  # none on duty for Thai
+    assert refused(control(op1, app, "handover"), 409, "no one to hand over to")
+    assert refused(control(op1, app, "transfer", to="999"), 409, "Choose someone who is available")
+    away = str(read(app, User, username="op_other").id)
+    assert refused(control(op1, app, "transfer", to=away), 409, "Choose someone who is available")
+    assert refused(control(op1, app, "sing"), 400, "There is no such control")
     other = control(logged_in(app, "op_other"), app, "end")
     assert other.status_code == 403 and "Only the operator on this call" in other.get_data(as_text=True)
     assert control(logged_in(app, "field"), app, "end").status_code == 403

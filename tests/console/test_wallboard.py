@@ -20,7 +20,8 @@ def wait(db, seconds_ago: int, state: str, language: str = "th", answered_after:
          callback_due: bool = False, called_back: bool = False, sid: str | None = None) -> DeskWait:
     asked = NOW - timedelta(seconds=seconds_ago)
     call = Call(call_sid=sid or f"CA{next(SIDS):032d}", status="in-progress", from_e164="+66812345678",
-                language=language, ivr_path=[], started_at=asked)
+                language=language, ivr_path=[], started_at=asked,
+                callback_consent=True if callback_due else None)  # only a "yes" puts a caller on the list
     db.add(call)
     db.flush()
     row = DeskWait(call_id=call.id, conference=f"desk-{call.call_sid}", language=language, state=state,

@@ -10,24 +10,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON; the fakes of Twilio's APIs subclass it."""
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status: int, body: dict):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 class FakeTwilio:
     def __init__(self):
         self.created: list[dict] = []
         self.fail_next: list[tuple[int, dict]] = []  # (HTTP status, JSON body) answers to the next POSTs
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, status: int, body: dict):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_POST(self):
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
                 if fake.fail_next:

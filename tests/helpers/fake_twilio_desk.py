@@ -3,13 +3,14 @@ update) that remembers every request, and plays Twilio's side back: the signed s
 leg sends to the URL the desk gave (ringing, answered, no answer, completed)."""
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from helpers.fake_twilio import JsonHandler
 
 PARTICIPANTS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Conferences/(?P<conference>[^/]+)/Participants\.json")
 CALLS = re.compile(r"/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json")
@@ -34,18 +35,7 @@ class FakeDeskTwilio:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, status: int, body: dict):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 form = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(raw).items()}
